@@ -1,0 +1,160 @@
+"""The simulated deployment: starts its parts on loopback and describes them as a profile.
+
+``async with Sandbox(workdir) as sb:`` starts every part in the running event loop (moto in a
+thread); ``sb.profile`` is a complete :class:`services.config.Profile` pointing at them and
+``sb.environ`` holds the AWS credentials the sandbox accepts. The parts speak the real
+protocols, so the console's production code runs against them unchanged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Protocol
+
+from services.config import SECTIONS, Profile
+
+STACK_NAME = "ttes-demo"
+REGION = "eu-west-1"
+DOMAIN = "demo.ttes.test"
+
+SCENARIOS = (
+    "dns-mismatch",
+    "cert-expiring",
+    "cert-expired",
+    "plaintext-open",
+    "service-down",
+    "ssh-flaky",
+    "broker-flaky",
+    "uplink-garbage",
+    "log-garbage",
+    "aws-throttle",
+    "update-fails",
+    "read-only-iam",
+)
+
+
+@dataclass
+class SandboxContext:
+    """What the parts share: where to put files, which scenarios run, what the stack says."""
+
+    workdir: Path
+    scenarios: frozenset[str]
+    stack_name: str = STACK_NAME
+    region: str = REGION
+    domain: str = DOMAIN
+    public_ip: str = ""
+    endpoint_url: str = ""
+    environ: dict[str, str] = field(default_factory=dict)
+    ca: Any = None  # trustme.CA, made on first use by ca_for()
+    ca_file: Path | None = None
+
+    def scenario(self, name: str) -> bool:
+        return name in self.scenarios
+
+    def sandbox_ca(self) -> Any:
+        """The sandbox's certificate authority (trustme), written to ``ca.pem`` once."""
+        if self.ca is None:
+            import trustme
+
+            self.ca = trustme.CA(organization_name="ttes-console sandbox")
+            self.ca_file = self.workdir / "ca.pem"
+            self.ca.cert_pem.write_to_path(str(self.ca_file))
+        return self.ca
+
+
+class SandboxPart(Protocol):
+    """One simulated peer: started in order, stopped in reverse."""
+
+    async def start(self, ctx: SandboxContext) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def settings(self) -> dict[str, dict[str, Any]]:
+        """Profile sections this part fills, e.g. ``{"dns": {"port": 5353}}``."""
+        ...
+
+
+def _parts() -> list[SandboxPart]:
+    from sandbox.aws import AwsPart
+    from sandbox.dns import DnsPart
+    from sandbox.mqtt import MqttPart
+    from sandbox.ssh import SshPart
+    from sandbox.web import WebPart
+
+    return [AwsPart(), DnsPart(), WebPart(), SshPart(), MqttPart()]
+
+
+class Sandbox:
+    """A whole simulated TTES deployment on loopback."""
+
+    def __init__(self, workdir: Path, scenarios: Sequence[str] = ()) -> None:
+        unknown = sorted(set(scenarios) - set(SCENARIOS))
+        if unknown:
+            raise ValueError(f"unknown scenario(s): {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.ctx = SandboxContext(workdir=workdir, scenarios=frozenset(scenarios))
+        self._parts: list[SandboxPart] = []
+        self.profile: Profile | None = None
+
+    @property
+    def environ(self) -> dict[str, str]:
+        """Environment variables a client needs (AWS credentials the sandbox accepts)."""
+        return dict(self.ctx.environ)
+
+    async def __aenter__(self) -> Sandbox:
+        quiet_logging()
+        try:
+            for part in _parts():
+                await part.start(self.ctx)
+                self._parts.append(part)
+        except BaseException:
+            await self.aclose()
+            raise
+        self.profile = self._build_profile()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        while self._parts:
+            part = self._parts.pop()
+            try:
+                await part.stop()
+            except Exception:
+                logging.getLogger("sandbox").exception("stopping %s failed", type(part).__name__)
+
+    def _build_profile(self) -> Profile:
+        sections: dict[str, dict[str, Any]] = {key: {} for key in SECTIONS}
+        for part in self._parts:
+            for key, values in part.settings().items():
+                sections[key].update(values)
+        built = {key: dataclasses.replace(cls(), **sections[key]) for key, cls in SECTIONS.items()}
+        return Profile(
+            name="sandbox",
+            stack=self.ctx.stack_name,
+            region=self.ctx.region,
+            endpoint_url=self.ctx.endpoint_url,
+            audit_log=str(self.ctx.workdir / "audit.jsonl"),
+            **built,
+        )
+
+
+def quiet_logging() -> None:
+    """Keep the simulated peers' chatter out of the terminal the console draws on."""
+    warnings.filterwarnings("ignore", module="moto")
+    for name in ("werkzeug", "moto", "amqtt", "asyncssh", "transitions", "botocore", "urllib3"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.CRITICAL)
+        logger.propagate = False

@@ -1,0 +1,79 @@
+"""Run the sandbox in a child process, as ``--demo`` does, so its work and output stay apart."""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+
+from sandbox.runner import env_path_for
+from services.errors import ConsoleError
+
+START_TIMEOUT = 60.0
+
+
+class SandboxProcess:
+    """``with SandboxProcess() as sb:`` starts ``python -m sandbox`` and waits for its profile."""
+
+    def __init__(self, scenarios: Sequence[str] = (), workdir: Path | None = None) -> None:
+        self.scenarios = list(scenarios)
+        self.workdir = workdir or Path(tempfile.mkdtemp(prefix="ttes-demo-"))
+        self.config_path = self.workdir / "config.toml"
+        self.log_path = self.workdir / "sandbox.log"
+        self.environ: dict[str, str] = {}
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> SandboxProcess:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        cmd = [sys.executable, "-m", "sandbox", "--write-config", str(self.config_path), "--workdir", str(self.workdir)]
+        for name in self.scenarios:
+            cmd += ["--scenario", name]
+        with self.log_path.open("wb") as log:
+            self._proc = subprocess.Popen(
+                cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        deadline = time.monotonic() + START_TIMEOUT
+        while not self.config_path.exists():
+            if self._proc.poll() is not None:
+                tail = self.log_path.read_text(errors="replace").strip().splitlines()[-1:]
+                why = tail[0] if tail else "no output"
+                raise ConsoleError(f"The simulated deployment did not start: {why} (log: {self.log_path}).")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise ConsoleError(f"The simulated deployment did not start within {START_TIMEOUT:.0f} s.")
+            time.sleep(0.02)
+        self.environ = read_env_file(env_path_for(self.config_path))
+
+    def stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """Parse the ``export KEY=VALUE`` lines the sandbox writes."""
+    environ: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        if line.startswith("export ") and "=" in line:
+            key, _, value = line[len("export ") :].partition("=")
+            environ[key] = shlex.split(value)[0] if value else ""
+    return environ

@@ -1,0 +1,70 @@
+"""Run the sandbox in the foreground until interrupted, and publish its profile."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shlex
+import signal
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from sandbox.core import SCENARIOS, Sandbox
+from services.config import render_profile_toml
+
+
+def env_path_for(config_path: Path) -> Path:
+    """The shell file beside a written profile holding the credentials the sandbox accepts."""
+    return config_path.with_name(config_path.name + ".env")
+
+
+def write_profile(sandbox: Sandbox, config_path: Path) -> None:
+    """Write the profile and its credentials file; the profile appears last and atomically."""
+    assert sandbox.profile is not None
+    env_file = env_path_for(config_path)
+    env_file.write_text("".join(f"export {k}={shlex.quote(v)}\n" for k, v in sandbox.environ.items()))
+    tmp = config_path.with_name(config_path.name + ".tmp")
+    tmp.write_text(render_profile_toml(sandbox.profile))
+    os.replace(tmp, config_path)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--write-config", metavar="PATH", type=Path, help="write a profile for the sandbox here")
+    parser.add_argument("--workdir", metavar="DIR", type=Path, help="where the sandbox keeps its files")
+    parser.add_argument(
+        "--scenario",
+        metavar="NAME",
+        action="append",
+        default=[],
+        choices=SCENARIOS,
+        help="a scenario to enable (repeatable): " + ", ".join(SCENARIOS),
+    )
+
+
+async def serve(config_path: Path | None, workdir: Path | None, scenarios: Sequence[str], announce: bool) -> None:
+    """Start the sandbox, write its profile, and wait for SIGINT/SIGTERM."""
+    work = workdir or Path(tempfile.mkdtemp(prefix="ttes-sandbox-"))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with Sandbox(work, scenarios) as sandbox:
+        target = config_path or work / "config.toml"
+        write_profile(sandbox, target)
+        if announce:
+            print(f"Sandbox running (stack {sandbox.ctx.stack_name}, files in {work}).")
+            print(f"Profile written to {target}. In another shell:")
+            print(f"  source {env_path_for(target)}")
+            print(f"  ttes-console --config {target} stack")
+            print("Ctrl-C stops it.", flush=True)
+        await stop.wait()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__)
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    asyncio.run(serve(args.write_config, args.workdir, args.scenario, announce=False))
+    return 0

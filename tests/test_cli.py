@@ -1,0 +1,76 @@
+"""The command line as an operator runs it: a child process, real sandbox, real exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import RunningSandbox, run_cli
+
+
+def test_help_documents_commands_and_exit_codes() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for word in ("stack", "check", "logs", "uplinks", "plan", "apply", "snapshot", "sandbox", "exit codes", "--read-only"):
+        assert word in result.stdout
+    assert run_cli("--version").stdout.startswith("ttes-console ")
+
+
+def test_demo_stack_json_shows_the_sandbox_stack() -> None:
+    result = run_cli("--demo", "stack", "--json")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["stack"] == "ttes-demo" and doc["region"] == "eu-west-1"
+    assert doc["outputs"]["PublicIP"] == "198.51.100.7"
+    assert doc["outputs"]["Domain"] == "demo.ttes.test"
+    types = {r["type"] for r in doc["resources"]}
+    assert {"AWS::RDS::DBInstance", "AWS::ElastiCache::ReplicationGroup"} <= types
+    assert set(doc) == {"stack", "region", "status", "status_reason", "outputs", "parameters", "resources", "last_updated"}
+
+
+def test_a_wrong_stack_name_is_one_sentence_and_non_zero(sandbox: RunningSandbox) -> None:
+    result = run_cli("--config", str(sandbox.config_path), "--stack", "nope", "stack", env=sandbox.environ)
+    assert result.returncode == 1
+    assert result.stderr.startswith("ttes-console: Stack nope not found in eu-west-1")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_plain_stack_output_lists_outputs_and_resources(sandbox: RunningSandbox) -> None:
+    result = run_cli("--config", str(sandbox.config_path), "stack", env=sandbox.environ)
+    assert result.returncode == 0, result.stderr
+    assert "PublicIP             198.51.100.7" in result.stdout
+    assert "DatabaseName               ttn_lorawan  (database migration on change)" in result.stdout
+
+
+def test_a_typo_in_the_config_file_is_one_sentence(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[profiles.prod]\nstack = "s"\nregoin = "eu-west-1"\n')
+    result = run_cli("--config", str(config), "stack")
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"ttes-console: {config}: unknown key 'regoin' in [profiles.prod]; expected one of: "
+        "audit_log, aws_profile, dns, endpoint_url, iot, journal, region, snapshots, ssh, stack, tls.\n"
+    )
+
+
+def test_missing_credentials_are_said_not_thrown(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.write_text("")
+    env = {
+        "AWS_ACCESS_KEY_ID": "",
+        "AWS_SECRET_ACCESS_KEY": "",
+        "AWS_SHARED_CREDENTIALS_FILE": str(empty),
+        "AWS_CONFIG_FILE": str(empty),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    result = run_cli("--config", str(sandbox.config_path), "stack", env=env)
+    assert result.returncode == 1
+    assert result.stderr.startswith("ttes-console: No AWS credentials found")
+    assert "Traceback" not in result.stderr
+
+
+def test_demo_scenario_without_demo_is_a_usage_error() -> None:
+    result = run_cli("--demo-scenario", "dns-mismatch", "stack")
+    assert result.returncode == 2
+    assert "--demo-scenario needs --demo" in result.stderr

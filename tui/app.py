@@ -1,0 +1,75 @@
+"""The ttes-console application: wires the profile, the AWS clients and the screens."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from services.aws import AwsClients, caller_arn
+from services.config import Profile
+from services.errors import ConsoleError
+from tui.commands import ConsoleCommands
+from tui.screens.dashboard import DashboardScreen
+from tui.screens.help import HelpScreen
+
+
+class TtesConsoleApp(App[int]):
+    """Keyboard-driven operations console for one TTES deployment."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "ttes-console"
+    COMMANDS = App.COMMANDS | {ConsoleCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark,f1", "help", "Help"),
+        Binding("s", "snapshots", "Snapshots"),
+        Binding("c", "change_set", "Change set"),
+    ]
+
+    def __init__(self, profile: Profile, *, read_only: bool = False, clients: AwsClients | None = None) -> None:
+        super().__init__()
+        self.profile = profile
+        self.read_only = read_only
+        self.clients = clients or AwsClients(profile)
+        # Filled by the snapshot screen, read by the change-set screen: template parameter -> value.
+        self.snapshot_handoff: dict[str, str] = {}
+        self.principal = ""
+
+    def on_mount(self) -> None:
+        mode = "  [read-only]" if self.read_only else ""
+        self.title = f"{self.profile.stack} · {self.profile.region}{mode}"
+        self.sub_title = "AWS principal: …"
+        self.push_screen(DashboardScreen(self.profile, self.clients, read_only=self.read_only))
+        self.call_after_refresh(self.who_am_i)
+
+    @work(exclusive=True, group="whoami")
+    async def who_am_i(self) -> None:
+        try:
+            self.principal = await caller_arn(self.clients)
+        except ConsoleError as exc:
+            self.sub_title = "AWS principal unknown"
+            self.notify(str(exc), title="AWS identity", severity="warning", timeout=8)
+            return
+        self.sub_title = self.principal
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_snapshots(self) -> None:
+        self._push_capability_screen("tui.screens.snapshots", "SnapshotScreen", "Snapshots")
+
+    def action_change_set(self) -> None:
+        self._push_capability_screen("tui.screens.changeset", "ChangeSetScreen", "Change sets")
+
+    def _push_capability_screen(self, module: str, cls: str, what: str) -> None:
+        try:
+            screen_class: Any = getattr(importlib.import_module(module), cls)
+        except (ImportError, AttributeError):
+            self.notify(f"{what} are not available in this version.", severity="warning")
+            return
+        self.push_screen(screen_class(self.profile, read_only=self.read_only))

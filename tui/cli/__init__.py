@@ -1,0 +1,140 @@
+"""Command line: global options, subcommand dispatch, one clear sentence on failure.
+
+Subcommands live one per module in this package (``tui/cli/<name>_cmd.py``), each exposing
+``HELP``, ``add_arguments(parser)`` and ``async run(args, session) -> int``. Modules are
+imported only when their command runs, so ``--help`` and the TUI start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from services.errors import ConsoleError
+
+__all__ = ["main"]
+
+VERSION = "0.1.0"
+
+# name -> module; order is the order shown in --help.
+COMMANDS: dict[str, str] = {
+    "demo": "tui.cli.demo_cmd",
+    "sandbox": "tui.cli.sandbox_cmd",
+    "stack": "tui.cli.stack_cmd",
+    "check": "tui.cli.check_cmd",
+    "logs": "tui.cli.logs_cmd",
+    "uplinks": "tui.cli.uplinks_cmd",
+    "plan": "tui.cli.plan_cmd",
+    "apply": "tui.cli.apply_cmd",
+    "snapshot": "tui.cli.snapshot_cmd",
+}
+
+SUMMARIES: dict[str, str] = {
+    "demo": "the interactive console on the simulated deployment (= --demo)",
+    "sandbox": "run only the simulated deployment; --write-config PATH writes a profile for it",
+    "stack": "stack status, outputs, parameters, resources",
+    "check": "every health check once; Nagios exit codes",
+    "logs": "the service journal over SSH",
+    "uplinks": "the live AWS IoT uplink feed",
+    "plan": "create a change set and show what it will change",
+    "apply": "execute a change set and follow its events to the end",
+    "snapshot": "create | list RDS snapshots and ElastiCache backups of the stack's databases",
+}
+
+EPILOG = """\
+exit codes:
+  0    success (check: every check OK)
+  1    the command failed; stderr says why in one sentence (check: a WARNING)
+  2    bad usage or configuration (check: a CRITICAL; apply: the update rolled back)
+  3    check: a check could not run (UNKNOWN)
+  130  interrupted (Ctrl-C)
+
+configuration: $TTES_CONSOLE_CONFIG or ~/.config/ttes-console/config.toml (--config PATH).
+AWS credentials come from boto3's chain (env, profiles, SSO, instance role), never the file.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line, with every subcommand's arguments."""
+    parser = argparse.ArgumentParser(
+        prog="ttes-console",
+        description="Terminal operations console for The Things Enterprise Stack on AWS.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"ttes-console {VERSION}")
+    parser.add_argument("--config", metavar="PATH", type=Path, help="config file (TOML)")
+    parser.add_argument("-p", "--profile", metavar="PROFILE", help="profile in the config file")
+    parser.add_argument("--stack", metavar="NAME", help="CloudFormation stack name")
+    parser.add_argument("--region", metavar="R", help="AWS region")
+    parser.add_argument("--aws-profile", metavar="NAME", help="AWS profile for credentials")
+    parser.add_argument("--demo", action="store_true", help="run against the simulated deployment")
+    parser.add_argument(
+        "--demo-scenario",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="a sandbox scenario to enable (repeatable), see `sandbox --help`",
+    )
+    parser.add_argument("--read-only", action="store_true", help="refuse every action that changes anything")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module_name in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        cmd = sub.add_parser(
+            name,
+            help=SUMMARIES[name],
+            description=module.__doc__,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        module.add_arguments(cmd)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``ttes-console`` script."""
+    args = build_parser().parse_args(argv)
+    if args.command == "demo":
+        args.demo = True
+    if args.demo_scenario and not args.demo and args.command != "sandbox":
+        print("ttes-console: --demo-scenario needs --demo (or the demo command).", file=sys.stderr)
+        return 2
+    # A closed pipe (`… | head`) ends the program quietly, like other Unix tools.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    try:
+        if args.command in (None, "demo"):
+            from tui.cli.interactive import run_interactive
+
+            return run_interactive(args)
+        module = importlib.import_module(COMMANDS[args.command])
+        from tui.cli.session import open_session
+
+        async def run() -> int:
+            if not getattr(module, "NEEDS_SESSION", True):
+                code0: int = await module.run(args, None)
+                return code0
+            async with open_session(args) as session:
+                code: int = await module.run(args, session)
+                return code
+
+        return asyncio.run(run())
+    except ConsoleError as exc:
+        print(f"ttes-console: {exc}", file=sys.stderr)
+        return 2 if _is_usage(exc) else 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # Python flushes stdout at exit; point it at /dev/null so that cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _is_usage(exc: ConsoleError) -> bool:
+    from services.errors import ConfigError
+
+    return isinstance(exc, ConfigError)

@@ -1,0 +1,17 @@
+"""Start the interactive console (optionally on the simulated deployment)."""
+
+from __future__ import annotations
+
+import argparse
+
+from tui.cli.session import session_for
+
+
+def run_interactive(args: argparse.Namespace) -> int:
+    """Run the Textual app until the operator quits; returns the process exit code."""
+    with session_for(args) as session:
+        from tui.app import TtesConsoleApp
+
+        app = TtesConsoleApp(session.profile, read_only=session.read_only)
+        app.run()
+        return app.return_code or 0

@@ -1,0 +1,44 @@
+"""Show the stack: status, outputs, parameters and resources (--json for scripts)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from services.aws import AwsClients
+from services.stack import Stack, load_stack, stack_as_json
+from tui.cli.session import Session
+from tui.cli.text import safe
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+async def run(args: argparse.Namespace, session: Session) -> int:
+    stack = await load_stack(AwsClients(session.profile))
+    if args.json:
+        print(json.dumps(stack_as_json(stack), indent=2))
+    else:
+        print(render_stack(stack))
+    return 0
+
+
+def render_stack(stack: Stack) -> str:
+    """The plain-text form: what the AWS Console's Outputs/Parameters/Resources tabs show."""
+    lines = [f"{stack.name} ({stack.region})  {stack.status}"]
+    if stack.status_reason:
+        lines.append(f"  reason: {safe(stack.status_reason)}")
+    if stack.last_updated:
+        lines.append(f"  last updated: {stack.last_updated:%Y-%m-%d %H:%M:%S %Z}")
+    lines.append("\nOutputs")
+    lines += [f"  {key:<20} {safe(value)}" for key, value in stack.outputs.items()]
+    lines.append("\nParameters")
+    for p in stack.parameters:
+        value = "****" if p.no_echo else safe(p.value)
+        mark = "  (database migration on change)" if p.requires_migration else ""
+        lines.append(f"  {p.key:<26} {value}{mark}")
+    lines.append("\nResources")
+    for r in stack.resources:
+        lines.append(f"  {r.logical_id:<16} {r.type:<36} {r.status:<18} {safe(r.physical_id)}")
+    return "\n".join(lines)

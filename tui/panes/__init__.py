@@ -1,0 +1,36 @@
+"""Dashboard panes: each composes widgets and runs the workers that feed them from a service.
+
+The dashboard calls methods down: :meth:`Pane.stack_loaded` whenever the stack has been
+(re)loaded, :meth:`Pane.reload` on ``r``. Panes never push screens themselves; they post
+messages and the screen decides.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.containers import Vertical
+
+from services.config import Profile
+from services.stack import Stack
+
+
+class Pane(Vertical):
+    """Base of the dashboard's panes and tabs."""
+
+    DEFAULT_CSS = """
+    Pane { height: 1fr; }
+    """
+
+    def __init__(self, profile: Profile, *, read_only: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.profile = profile
+        self.read_only = read_only
+        self.stack: Stack | None = None
+
+    def stack_loaded(self, stack: Stack) -> None:
+        """The stack was loaded or reloaded; panes that need its outputs start here."""
+        self.stack = stack
+
+    def reload(self) -> None:
+        """The operator asked for fresh data (``r``)."""

@@ -1,0 +1,114 @@
+"""The dashboard: Stack and Health on top, Journal / Uplinks / Events / Metrics tabs below."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+
+from services.aws import AwsClients
+from services.config import Profile
+from services.errors import ConsoleError
+from services.stack import Stack, load_stack
+from tui.panes import Pane
+from tui.panes.events import EventsPane
+from tui.panes.stack import StackPane
+
+# Panes built by their own capability modules: (tab title, module, class, pane id).
+CAPABILITY_PANES = (
+    ("Health", "tui.panes.health", "HealthPane", "health"),
+    ("Journal", "tui.panes.journal", "JournalPane", "journal"),
+    ("Uplinks", "tui.panes.uplinks", "UplinksPane", "uplinks"),
+    ("Metrics", "tui.panes.metrics", "MetricsPane", "metrics"),
+)
+
+
+class UnavailablePane(Pane):
+    """Shown where this installation lacks a capability's module."""
+
+    def __init__(self, profile: Profile, *, what: str, **kwargs: Any) -> None:
+        super().__init__(profile, **kwargs)
+        self.what = what
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"{self.what} is not available in this version of ttes-console.", classes="unavailable")
+
+
+def make_pane(title: str, module: str, cls: str, pane_id: str, profile: Profile, read_only: bool) -> Pane:
+    try:
+        pane_class = getattr(importlib.import_module(module), cls)
+    except (ImportError, AttributeError):
+        return UnavailablePane(profile, what=title, id=pane_id)
+    pane: Pane = pane_class(profile, read_only=read_only, id=pane_id)
+    return pane
+
+
+class DashboardScreen(Screen[None]):
+    """Everything about one deployment on one screen."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "refresh", "Refresh"),
+        Binding("1", "show_tab('journal')", "Journal", show=False),
+        Binding("2", "show_tab('uplinks')", "Uplinks", show=False),
+        Binding("3", "show_tab('events')", "Events", show=False),
+        Binding("4", "show_tab('metrics')", "Metrics", show=False),
+    ]
+
+    def __init__(self, profile: Profile, clients: AwsClients, *, read_only: bool = False) -> None:
+        super().__init__()
+        self.profile = profile
+        self.clients = clients
+        self.read_only = read_only
+
+    def compose(self) -> ComposeResult:
+        panes = {pid: make_pane(t, m, c, pid, self.profile, self.read_only) for t, m, c, pid in CAPABILITY_PANES}
+        yield Header()
+        with Horizontal(id="top"):
+            yield StackPane(self.profile, read_only=self.read_only, id="stack")
+            panes["health"].border_title = "Health"
+            yield panes["health"]
+        with TabbedContent(id="lower", initial="tab-events"):
+            with TabPane("Journal", id="tab-journal"):
+                yield panes["journal"]
+            with TabPane("Uplinks", id="tab-uplinks"):
+                yield panes["uplinks"]
+            with TabPane("Events", id="tab-events"):
+                yield EventsPane(self.profile, clients=self.clients, read_only=self.read_only, id="events")
+            with TabPane("Metrics", id="tab-metrics"):
+                yield panes["metrics"]
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#stack", StackPane).border_title = f"Stack {self.profile.stack}"
+        # boto3 is imported by the first AWS call; let the first frame paint before that.
+        self.call_after_refresh(self.load)
+
+    def action_refresh(self) -> None:
+        self.load()
+        for pane in self.query(Pane):
+            pane.reload()
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = f"tab-{tab}"
+
+    @work(exclusive=True, group="stack")
+    async def load(self) -> None:
+        """Load the stack, then tell every pane; a failure is said in the Stack pane."""
+        stack_pane = self.query_one("#stack", StackPane)
+        try:
+            stack = await load_stack(self.clients)
+        except ConsoleError as exc:
+            stack_pane.show_error(str(exc))
+            self.notify(str(exc), title="Stack", severity="error", timeout=8)
+            return
+        self.stack_loaded(stack)
+
+    def stack_loaded(self, stack: Stack) -> None:
+        for pane in self.query(Pane):
+            pane.stack_loaded(stack)

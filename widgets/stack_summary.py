@@ -1,0 +1,121 @@
+"""The Stack pane's content: status, outputs, key parameters and resources, from plain data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from widgets.status_style import status_class, status_mark
+
+
+@dataclass(frozen=True)
+class ResourceRow:
+    """One resource line: logical id, type, status, physical id, and whether it holds data."""
+
+    logical_id: str
+    type: str
+    status: str
+    physical_id: str
+    stateful: bool = False
+
+
+@dataclass(frozen=True)
+class StackSummaryData:
+    """Everything the pane shows, as plain values."""
+
+    name: str
+    region: str
+    status: str
+    status_reason: str
+    last_updated: str
+    outputs: Sequence[tuple[str, str]]
+    parameters: Sequence[tuple[str, str, bool]]  # key, value, requires database migration when changed
+    resources: Sequence[ResourceRow]
+
+
+class StackSummary(VerticalScroll, can_focus=True):
+    """A scrollable summary of one CloudFormation stack.
+
+    Remote strings are rendered as ``Text`` (never markup) with control characters escaped.
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "stack-summary--ok",
+        "stack-summary--busy",
+        "stack-summary--bad",
+        "stack-summary--idle",
+        "stack-summary--key",
+        "stack-summary--heading",
+        "stack-summary--stateful",
+    }
+
+    DEFAULT_CSS = """
+    StackSummary { height: 1fr; padding: 0 1; }
+    StackSummary > Static { width: 1fr; }
+    StackSummary .stack-summary--ok { color: $success; text-style: bold; }
+    StackSummary .stack-summary--busy { color: $warning; text-style: bold; }
+    StackSummary .stack-summary--bad { color: $error; text-style: bold; }
+    StackSummary .stack-summary--idle { color: $text-muted; }
+    StackSummary .stack-summary--key { color: $text-muted; }
+    StackSummary .stack-summary--heading { color: $accent; text-style: bold; }
+    StackSummary .stack-summary--stateful { color: $warning; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Loading the stack…"), id="stack-body")
+
+    def show_message(self, message: str, *, error: bool = False) -> None:
+        """Replace the content with one sentence (loading, or what failed)."""
+        style = self._style("bad") if error else Style()
+        self.query_one("#stack-body", Static).update(Text(clean(message), style=style))
+
+    def show(self, data: StackSummaryData) -> None:
+        """Render a stack."""
+        self.query_one("#stack-body", Static).update(self._render_summary(data))
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"stack-summary--{name}", partial=True)
+
+    def _render_summary(self, data: StackSummaryData) -> Table:
+        key = self._style("key")
+        heading = self._style("heading")
+        grid = Table.grid(padding=(0, 1), expand=True)
+        grid.add_column(no_wrap=True)
+        grid.add_column(ratio=1, overflow="fold")
+        kind = status_class(data.status)
+        grid.add_row(
+            Text(f"{status_mark(data.status)} status", style=key),
+            Text(data.status, style=self._style(kind)),
+        )
+        if data.status_reason:
+            grid.add_row(Text("reason", style=key), Text(clean(data.status_reason)))
+        grid.add_row(Text("updated", style=key), Text(data.last_updated))
+        grid.add_row(Text("Outputs", style=heading), "")
+        for name, value in data.outputs:
+            grid.add_row(Text(name, style=key), Text(clean(value), style="bold"))
+        grid.add_row(Text("Parameters", style=heading), "")
+        for name, value, migration in data.parameters:
+            line = Text(clean(value))
+            if migration:
+                line.append("  ⚠ db migration", style=self._style("stateful"))
+            grid.add_row(Text(name, style=key), line)
+        grid.add_row(Text("Resources", style=heading), "")
+        for row in data.resources:
+            line = Text(f"{status_mark(row.status)} ", style=self._style(status_class(row.status)))
+            line.append(row.type, style=self._style("stateful") if row.stateful else Style())
+            line.append(f"  {clean(row.physical_id)}", style=key)
+            grid.add_row(Text(row.logical_id), line)
+        return grid
+
+
+def clean(text: str) -> str:
+    """Control characters from remote text become visible escapes; nothing is interpreted."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
