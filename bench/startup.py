@@ -77,7 +77,9 @@ def main() -> int:
             ip.append(shown)
     b, f, i = statistics.median(bare), statistics.median(first), statistics.median(ip)
     print(f"runs: {RUNS} each, 80x24 tmux, medians")
-    print(f"first paint   ttes-console {f * 1000:7.0f} ms   bare Textual app {b * 1000:7.0f} ms   ratio {f / b:.2f}  (target ≤ 1.30)")
+    print(
+        f"first paint   ttes-console {f * 1000:7.0f} ms   bare Textual app {b * 1000:7.0f} ms   ratio {f / b:.2f}  (target ≤ 1.30)"
+    )
     print(f"PublicIP on screen          {i * 1000:7.0f} ms   (target < 5000 ms)")
     return 0
 

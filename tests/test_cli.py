@@ -11,7 +11,18 @@ from tests.conftest import RunningSandbox, run_cli
 def test_help_documents_commands_and_exit_codes() -> None:
     result = run_cli("--help")
     assert result.returncode == 0
-    for word in ("stack", "check", "logs", "uplinks", "plan", "apply", "snapshot", "sandbox", "exit codes", "--read-only"):
+    for word in (
+        "stack",
+        "check",
+        "logs",
+        "uplinks",
+        "plan",
+        "apply",
+        "snapshot",
+        "sandbox",
+        "exit codes",
+        "--read-only",
+    ):
         assert word in result.stdout
     assert run_cli("--version").stdout.startswith("ttes-console ")
 
@@ -25,7 +36,16 @@ def test_demo_stack_json_shows_the_sandbox_stack() -> None:
     assert doc["outputs"]["Domain"] == "demo.ttes.test"
     types = {r["type"] for r in doc["resources"]}
     assert {"AWS::RDS::DBInstance", "AWS::ElastiCache::ReplicationGroup"} <= types
-    assert set(doc) == {"stack", "region", "status", "status_reason", "outputs", "parameters", "resources", "last_updated"}
+    assert set(doc) == {
+        "stack",
+        "region",
+        "status",
+        "status_reason",
+        "outputs",
+        "parameters",
+        "resources",
+        "last_updated",
+    }
 
 
 def test_a_wrong_stack_name_is_one_sentence_and_non_zero(sandbox: RunningSandbox) -> None:
@@ -74,3 +94,40 @@ def test_demo_scenario_without_demo_is_a_usage_error() -> None:
     result = run_cli("--demo-scenario", "dns-mismatch", "stack")
     assert result.returncode == 2
     assert "--demo-scenario needs --demo" in result.stderr
+
+
+def test_sandbox_command_writes_a_profile_other_shells_can_use(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from sandbox.process import read_env_file
+    from tests.conftest import ROOT
+
+    config = tmp_path / "ttes.toml"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", "sandbox", "--write-config", str(config), "--workdir", str(tmp_path / "w")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if k != "TTES_CONSOLE_CONFIG"},
+    )
+    try:
+        for _ in range(600):
+            if config.exists() or proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert config.exists(), proc.stdout.read() if proc.stdout else ""
+        env = read_env_file(config.with_name("ttes.toml.env"))
+        result = run_cli("--config", str(config), "stack", "--json", env=env)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["outputs"]["PublicIP"] == "198.51.100.7"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 0
+    assert f"Profile written to {config}" in out
+    assert "Traceback" not in out

@@ -81,7 +81,7 @@ def test_a_typo_names_the_file_the_key_and_what_is_expected(tmp_path: Path) -> N
     ("text", "fragment"),
     [
         ('[profiles.a]\nstack = "s"\n[profiles.a.ssh]\nport = "22"\n', "'port' in [profiles.a.ssh] must be an integer"),
-        ('[profiles.a]\nstack = 5\n', "'stack' in [profiles.a] must be a string"),
+        ("[profiles.a]\nstack = 5\n", "'stack' in [profiles.a] must be a string"),
         ('[profiles.a]\nstack = "s"\n[profiles.a.iot]\nauth = "basic"\n', "auth must be one of websocket, mtls"),
         ('default_profile = "b"\n[profiles.a]\nstack = "s"\n', "there is no profile 'b'"),
         ("[profiles.a]\nregion = 'eu-west-1'\n", "No stack name"),
@@ -106,13 +106,18 @@ def test_a_missing_explicit_file_is_an_error_but_a_missing_default_is_not(tmp_pa
 safe_text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=20)
 
 
-@given(stack=safe_text.filter(bool), user=safe_text, port=st.integers(1, 65535), servers=st.lists(safe_text, max_size=3))
+@given(
+    stack=safe_text.filter(bool), user=safe_text, port=st.integers(1, 65535), servers=st.lists(safe_text, max_size=3)
+)
 def test_a_written_profile_reads_back_identically(stack: str, user: str, port: int, servers: list[str]) -> None:
     from dataclasses import replace
 
     base = resolve_profile({"profiles": {"p": {"stack": "x"}}}, "test", environ={})
     profile = replace(
-        base, stack=stack, ssh=replace(base.ssh, user=user, port=port), dns=replace(base.dns, nameservers=tuple(servers))
+        base,
+        stack=stack,
+        ssh=replace(base.ssh, user=user, port=port),
+        dns=replace(base.dns, nameservers=tuple(servers)),
     )
     import tomllib
 

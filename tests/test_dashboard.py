@@ -95,7 +95,11 @@ FIXED = StackSummaryData(
     status="UPDATE_ROLLBACK_COMPLETE",
     status_reason="The following resource(s) failed to update: [Database]. \x1b[31m<- remote text\x1b[0m [bold]x[/]",
     last_updated="2026-11-26 10:48:02 UTC",
-    outputs=[("PublicIP", "198.51.100.7"), ("Domain", "demo.ttes.test"), ("ConsoleURL", "https://demo.ttes.test/console")],
+    outputs=[
+        ("PublicIP", "198.51.100.7"),
+        ("Domain", "demo.ttes.test"),
+        ("ConsoleURL", "https://demo.ttes.test/console"),
+    ],
     parameters=[("Domain", "demo.ttes.test", False), ("DatabaseName", "ttn_lorawan", True)],
     resources=[
         ResourceRow("Instance", "AWS::EC2::Instance", "UPDATE_COMPLETE", "i-0abc"),

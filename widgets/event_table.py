@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widgets import DataTable
 
-from widgets.stack_summary import clean
 from widgets.status_style import status_class, status_mark
+from widgets.text import clean
 
 
 @dataclass(frozen=True)
@@ -49,10 +49,10 @@ class EventTable(DataTable[Text]):
         self._seen: dict[str, None] = {}  # insertion-ordered event ids
 
     def on_mount(self) -> None:
-        self.add_column("time", key="time")
-        self.add_column("status", key="status")
-        self.add_column("resource", key="resource")
-        self.add_column("type", key="type")
+        self.add_column("time", key="time", width=14)
+        self.add_column("status", key="status", width=24)
+        self.add_column("resource", key="resource", width=18)
+        self.add_column("type", key="type", width=30)
         self.add_column("reason", key="reason")
 
     def add_events(self, events: Iterable[EventRow]) -> None:

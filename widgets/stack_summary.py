@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.console import Group
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
@@ -14,6 +15,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from widgets.status_style import status_class, status_mark
+from widgets.text import clean
 
 
 @dataclass(frozen=True)
@@ -84,38 +86,40 @@ class StackSummary(VerticalScroll, can_focus=True):
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"stack-summary--{name}", partial=True)
 
-    def _render_summary(self, data: StackSummaryData) -> Table:
+    def _grid(self) -> Table:
+        grid = Table.grid(padding=(0, 1), expand=True)
+        grid.add_column(no_wrap=True, max_width=24, overflow="ellipsis")
+        grid.add_column(ratio=1, overflow="fold")
+        return grid
+
+    def _render_summary(self, data: StackSummaryData) -> Group:
+        # Three grids, so the short output names do not take the width of the longest parameter.
         key = self._style("key")
         heading = self._style("heading")
-        grid = Table.grid(padding=(0, 1), expand=True)
-        grid.add_column(no_wrap=True)
-        grid.add_column(ratio=1, overflow="fold")
+        head = self._grid()
         kind = status_class(data.status)
-        grid.add_row(
-            Text(f"{status_mark(data.status)} status", style=key),
-            Text(data.status, style=self._style(kind)),
-        )
+        head.add_row(Text(f"{status_mark(data.status)} status", style=key), Text(data.status, style=self._style(kind)))
         if data.status_reason:
-            grid.add_row(Text("reason", style=key), Text(clean(data.status_reason)))
-        grid.add_row(Text("updated", style=key), Text(data.last_updated))
-        grid.add_row(Text("Outputs", style=heading), "")
+            head.add_row(Text("reason", style=key), Text(clean(data.status_reason)))
+        head.add_row(Text("updated", style=key), Text(data.last_updated))
         for name, value in data.outputs:
-            grid.add_row(Text(name, style=key), Text(clean(value), style="bold"))
-        grid.add_row(Text("Parameters", style=heading), "")
+            head.add_row(Text(name, style=key), Text(clean(value), style="bold"))
+        parameters = self._grid()
         for name, value, migration in data.parameters:
             line = Text(clean(value))
             if migration:
                 line.append("  ⚠ db migration", style=self._style("stateful"))
-            grid.add_row(Text(name, style=key), line)
-        grid.add_row(Text("Resources", style=heading), "")
+            parameters.add_row(Text(name, style=key), line)
+        resources = self._grid()
         for row in data.resources:
             line = Text(f"{status_mark(row.status)} ", style=self._style(status_class(row.status)))
-            line.append(row.type, style=self._style("stateful") if row.stateful else Style())
+            line.append(row.type.removeprefix("AWS::"), style=self._style("stateful") if row.stateful else Style())
             line.append(f"  {clean(row.physical_id)}", style=key)
-            grid.add_row(Text(row.logical_id), line)
-        return grid
-
-
-def clean(text: str) -> str:
-    """Control characters from remote text become visible escapes; nothing is interpreted."""
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+            resources.add_row(Text(row.logical_id), line)
+        return Group(
+            head,
+            Text("Parameters", style=heading),
+            parameters,
+            Text("Resources", style=heading),
+            resources,
+        )

@@ -8,7 +8,7 @@ import json
 from services.aws import AwsClients
 from services.stack import Stack, load_stack, stack_as_json
 from tui.cli.session import Session
-from tui.cli.text import safe
+from widgets.text import clean
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,17 +28,17 @@ def render_stack(stack: Stack) -> str:
     """The plain-text form: what the AWS Console's Outputs/Parameters/Resources tabs show."""
     lines = [f"{stack.name} ({stack.region})  {stack.status}"]
     if stack.status_reason:
-        lines.append(f"  reason: {safe(stack.status_reason)}")
+        lines.append(f"  reason: {clean(stack.status_reason)}")
     if stack.last_updated:
         lines.append(f"  last updated: {stack.last_updated:%Y-%m-%d %H:%M:%S %Z}")
     lines.append("\nOutputs")
-    lines += [f"  {key:<20} {safe(value)}" for key, value in stack.outputs.items()]
+    lines += [f"  {key:<20} {clean(value)}" for key, value in stack.outputs.items()]
     lines.append("\nParameters")
     for p in stack.parameters:
-        value = "****" if p.no_echo else safe(p.value)
+        value = "****" if p.no_echo else clean(p.value)
         mark = "  (database migration on change)" if p.requires_migration else ""
         lines.append(f"  {p.key:<26} {value}{mark}")
     lines.append("\nResources")
     for r in stack.resources:
-        lines.append(f"  {r.logical_id:<16} {r.type:<36} {r.status:<18} {safe(r.physical_id)}")
+        lines.append(f"  {r.logical_id:<16} {r.type:<36} {r.status:<18} {clean(r.physical_id)}")
     return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""SVG screenshots of every screen, made against the simulated deployment (``python -m screenshots``)."""

@@ -1,0 +1,121 @@
+"""Regenerate screenshots/*.svg: every screen of the console, driven by Pilot on the sandbox.
+
+``python -m screenshots [NAME ...]`` makes all shots, or only those named. Shots that need the
+same sandbox scenarios share one sandbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+HERE = Path(__file__).resolve().parent
+Steps = Callable[[Pilot[int]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Shot:
+    name: str
+    size: tuple[int, int]
+    steps: Steps
+    scenarios: tuple[str, ...] = ()
+    read_only: bool = False
+
+
+async def settle(pilot: Pilot[int], seconds: float = 0.5) -> None:
+    await pilot.pause(seconds)
+    await pilot.wait_for_scheduled_animations()
+
+
+async def until(pilot: Pilot[int], condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    for _ in range(int(timeout / 0.1)):
+        if condition():
+            return
+        await pilot.pause(0.1)
+
+
+def stack_shown(pilot: Pilot[int]) -> bool:
+    from tui.panes.stack import StackPane
+
+    return any(p.stack is not None for p in pilot.app.screen.query(StackPane))
+
+
+async def dashboard(pilot: Pilot[int]) -> None:
+    await until(pilot, lambda: stack_shown(pilot))
+    await settle(pilot, 3.0)
+
+
+async def help_screen(pilot: Pilot[int]) -> None:
+    await until(pilot, lambda: stack_shown(pilot))
+    await pilot.press("question_mark")
+    await settle(pilot)
+
+
+async def palette(pilot: Pilot[int]) -> None:
+    await until(pilot, lambda: stack_shown(pilot))
+    await pilot.press("ctrl+p")
+    await settle(pilot)
+    await pilot.press(*"snap")
+    await settle(pilot)
+
+
+async def events_tab(pilot: Pilot[int]) -> None:
+    await until(pilot, lambda: stack_shown(pilot))
+    await pilot.press("3")
+    await settle(pilot, 1.0)
+
+
+SHOTS: list[Shot] = [
+    Shot("dashboard-80x24", (80, 24), dashboard),
+    Shot("dashboard-200x50", (200, 50), dashboard),
+    Shot("help", (80, 24), help_screen),
+    Shot("command-palette", (100, 30), palette),
+    Shot("events", (120, 30), events_tab),
+]
+
+
+def extra_shots() -> list[Shot]:
+    """Shots contributed by capability modules (``screenshots/<name>_shots.py`` exposing SHOTS)."""
+    found: list[Shot] = []
+    for path in sorted(HERE.glob("*_shots.py")):
+        module = __import__(f"screenshots.{path.stem}", fromlist=["SHOTS"])
+        found.extend(module.SHOTS)
+    return found
+
+
+async def take(shots: list[Shot]) -> None:
+    from sandbox.process import SandboxProcess
+    from services.config import load_profile
+    from tui.app import TtesConsoleApp
+
+    key = lambda s: s.scenarios  # noqa: E731
+    for scenarios, group in itertools.groupby(sorted(shots, key=key), key=key):
+        with tempfile.TemporaryDirectory() as tmp, SandboxProcess(scenarios, workdir=Path(tmp)) as sandbox:
+            os.environ.update(sandbox.environ)
+            profile = load_profile(sandbox.config_path, environ={})
+            for shot in group:
+                app = TtesConsoleApp(profile, read_only=shot.read_only)
+                async with app.run_test(size=shot.size) as pilot:
+                    await shot.steps(pilot)
+                    app.save_screenshot(filename=f"{shot.name}.svg", path=str(HERE))
+                print(f"screenshots/{shot.name}.svg")
+
+
+def main(names: list[str]) -> int:
+    shots = SHOTS + extra_shots()
+    if names:
+        shots = [s for s in shots if s.name in names]
+    asyncio.run(take(shots))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,378 @@
+"""The change-set screen (``c``): a guided, audited stack update in six steps.
+
+1 template (current, file or URL) · 2 parameters (current values, descriptions, warnings; the
+snapshot fields pre-filled from the snapshot screen) · 3 review (dangerous changes first, one-line
+verdict) · 4 the snapshot guard (blocked without a fresh snapshot; snapshot screen or an audited
+override) · 5 confirm by typing the stack name · 6 live progress to the end. ``esc`` before
+execution deletes the change set unless it was kept (``k``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, RadioButton, RadioSet, Static
+
+from services.aws import AwsClients
+from services.changes_execute import (
+    POST_UPDATE_CHECKLIST,
+    Execution,
+    SnapshotGuard,
+    UpdateProgress,
+    check_snapshot_guard,
+    execute_change_set,
+    follow_update,
+)
+from services.changesets import ChangeSetPlan, UpdateDraft, create_change_set, delete_change_set, prepare_update
+from services.config import Profile
+from services.errors import ConsoleError
+from tui.screens.changeset_view import change_rows, event_rows, failures_text, param_fields, result_text
+from widgets.changes_form import ParameterForm
+from widgets.changes_table import ChangesTable
+from widgets.event_table import EventTable
+
+STEPS = ("Template", "Parameters", "Review", "Guard", "Confirm", "Progress")
+FOLLOW_INTERVAL = 2.0
+
+
+class ChangeSetScreen(Screen[None]):
+    """Create, review, guard, confirm, execute and follow one change set."""
+
+    DEFAULT_CSS = """
+    ChangeSetScreen #steps { height: 1; padding: 0 1; background: $panel; }
+    ChangeSetScreen #status { height: auto; padding: 0 1; }
+    ChangeSetScreen #status.-error { color: $error; }
+    ChangeSetScreen #status.-ok { color: $success; }
+    ChangeSetScreen ContentSwitcher { height: 1fr; }
+    ChangeSetScreen ContentSwitcher > * { height: 1fr; padding: 0 1; }
+    ChangeSetScreen .buttons { height: auto; margin-top: 1; }
+    ChangeSetScreen .buttons Button { margin-right: 2; }
+    ChangeSetScreen .lead { margin-bottom: 1; }
+    ChangeSetScreen #verdict { text-style: bold; margin-bottom: 1; }
+    ChangeSetScreen #verdict.-danger, ChangeSetScreen #guard-text.-blocked { color: $error; }
+    ChangeSetScreen #guard-text.-clear { color: $success; }
+    ChangeSetScreen .warnings { color: $warning; margin-top: 1; }
+    ChangeSetScreen #progress-line { text-style: bold; height: 1; }
+    ChangeSetScreen #events { height: 1fr; }
+    ChangeSetScreen #failures { height: auto; color: $error; }
+    ChangeSetScreen #result { height: auto; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back (deletes the change set unless kept)"),
+        Binding("k", "keep", "Keep change set"),
+        Binding("s", "snapshots", "Snapshots"),
+    ]
+
+    def __init__(self, profile: Profile, *, read_only: bool = False) -> None:
+        super().__init__()
+        self.profile = profile
+        self.read_only = read_only
+        self.clients = AwsClients(profile)
+        self.step = 1
+        self.template_body: str | None = None
+        self.template_url: str | None = None
+        self.base: UpdateDraft | None = None
+        self.draft: UpdateDraft | None = None
+        self.plan: ChangeSetPlan | None = None
+        self.guard: SnapshotGuard | None = None
+        self.override = False
+        self.kept = False
+        self.executed = False
+        self.progress: UpdateProgress | None = None
+        self.follow_interval = FOLLOW_INTERVAL
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="steps")
+        yield Static(id="status")
+        with ContentSwitcher(initial="step-1"):
+            with Vertical(id="step-1"):
+                yield Static("Update the stack with its current template and new parameter values, or with a "
+                             "replacement template.", classes="lead")
+                with RadioSet(id="source"):
+                    yield RadioButton("Current template", value=True, id="src-current")
+                    yield RadioButton("Template file", id="src-file")
+                    yield RadioButton("Template URL (S3)", id="src-url")
+                yield Input(placeholder="path to a template file, or its https:// URL", id="template-location")
+                with Horizontal(classes="buttons"):
+                    yield Button("Next: parameters", id="to-params", variant="primary")
+            with Vertical(id="step-2"):
+                yield Static("Changed values are highlighted. Leave hidden (no-echo) values empty to keep them.",
+                             classes="lead")
+                yield Vertical(id="form-slot")
+                with Horizontal(classes="buttons"):
+                    yield Button("Create change set and review", id="to-review", variant="primary")
+            with VerticalScroll(id="step-3"):
+                yield Static(id="verdict")
+                yield ChangesTable(id="changes")
+                yield Static(id="review-warnings", classes="warnings")
+                with Horizontal(classes="buttons"):
+                    yield Button("Next: safety check", id="to-guard", variant="primary")
+                    yield Button("Keep for later (k)", id="keep")
+            with Vertical(id="step-4"):
+                yield Static(id="guard-text")
+                with Horizontal(classes="buttons"):
+                    yield Button("Take a snapshot (s)", id="open-snapshots", variant="primary")
+                    yield Button("Check again", id="recheck")
+                    yield Button("Override (audited)", id="override", variant="error")
+                    yield Button("Next: confirm", id="to-confirm", variant="primary")
+            with Vertical(id="step-5"):
+                yield Static(id="confirm-text", classes="lead")
+                yield Input(placeholder="stack name", id="confirm-input")
+                with Horizontal(classes="buttons"):
+                    yield Button("Execute", id="execute", variant="error", disabled=True)
+            with Vertical(id="step-6"):
+                yield Static(id="progress-line")
+                yield EventTable(id="events")
+                yield Static(id="failures")
+                yield Static(id="result")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.show_step(1)
+        if self.read_only:
+            self.set_status("Read-only: change sets can be reviewed here but not created or executed "
+                            "(the console runs with --read-only).", "error")
+
+    # --- chrome ---------------------------------------------------------------------------
+
+    def show_step(self, step: int) -> None:
+        self.step = step
+        self.query_one(ContentSwitcher).current = f"step-{step}"
+        line = Text()
+        for n, name in enumerate(STEPS, start=1):
+            if n > 1:
+                line.append("  ›  ", style="dim")
+            line.append(f"{n} {name}", style="bold reverse" if n == step else ("" if n < step else "dim"))
+        self.query_one("#steps", Static).update(line)
+
+    def set_status(self, text: str, kind: str = "") -> None:
+        status = self.query_one("#status", Static)
+        status.update(Text(text))
+        status.set_class(kind == "error", "-error")
+        status.set_class(kind == "ok", "-ok")
+
+    # --- step 1 → 2 -------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#to-params")
+    def to_params(self) -> None:
+        source = self.query_one("#source", RadioSet).pressed_button
+        location = self.query_one("#template-location", Input).value.strip()
+        self.template_body = self.template_url = None
+        chosen = source.id if source is not None else "src-current"
+        try:
+            if chosen == "src-file":
+                self.template_body = Path(location).expanduser().read_text()
+            elif chosen == "src-url":
+                if not location:
+                    raise ValueError("give the template's URL")
+                self.template_url = location
+        except (OSError, ValueError) as exc:
+            self.set_status(f"Cannot use that template: {getattr(exc, 'strerror', None) or exc}.", "error")
+            return
+        self.load_parameters()
+
+    @work(exclusive=True, group="changeset")
+    async def load_parameters(self) -> None:
+        self.set_status("Reading the template's parameters…")
+        try:
+            self.base = await prepare_update(self.clients, {}, template_body=self.template_body,
+                                             template_url=self.template_url)
+        except ConsoleError as exc:
+            self.set_status(str(exc), "error")
+            return
+        handoff: dict[str, str] = dict(getattr(self.app, "snapshot_handoff", {}) or {})
+        slot = self.query_one("#form-slot", Vertical)
+        await slot.remove_children()
+        await slot.mount(ParameterForm(param_fields(self.base, handoff), id="form"))
+        prefilled = [k for k in handoff if self.base.stack.parameter(k) is not None or
+                     any(p.key == k for p in self.base.declared)]
+        self.set_status("Pre-filled from the snapshot screen: " + ", ".join(prefilled) if prefilled else "")
+        self.show_step(2)
+
+    # --- step 2 → 3 -------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#to-review")
+    def to_review(self) -> None:
+        values = self.query_one("#form", ParameterForm).changed_values()
+        self.create(values)
+
+    @work(exclusive=True, group="changeset")
+    async def create(self, values: dict[str, str]) -> None:
+        self.set_status("Creating the change set; CloudFormation is computing it…")
+        try:
+            if self.plan is not None and not self.kept:
+                await delete_change_set(self.clients, self.plan.name, read_only=self.read_only)
+                self.plan = None
+            self.draft = await prepare_update(self.clients, values, template_body=self.template_body,
+                                              template_url=self.template_url,
+                                              stack=self.base.stack if self.base else None)
+            self.plan = await create_change_set(self.clients, self.draft, read_only=self.read_only)
+        except ConsoleError as exc:
+            self.set_status(str(exc), "error")
+            return
+        self.show_review(self.plan, self.draft)
+
+    def show_review(self, plan: ChangeSetPlan, draft: UpdateDraft) -> None:
+        danger = bool(plan.requires_snapshot) or any(c.replaces for c in plan.changes)
+        verdict = self.query_one("#verdict", Static)
+        verdict.update(Text(f"{plan.name}: {plan.verdict}"))
+        verdict.set_class(danger, "-danger")
+        self.query_one(ChangesTable).set_rows(change_rows(plan))
+        notes = [*draft.migration_warnings, *plan.warnings]
+        self.query_one("#review-warnings", Static).update(Text("\n".join(f"⚠ {n}" for n in notes)))
+        self.query_one("#to-guard", Button).disabled = plan.no_changes
+        self.set_status("Nothing to change: esc deletes the empty change set." if plan.no_changes else "")
+        self.show_step(3)
+
+    # --- step 3 → 4 → 5 ---------------------------------------------------------------------
+
+    @on(Button.Pressed, "#to-guard")
+    def to_guard(self) -> None:
+        self.show_step(4)
+        self.check_guard()
+
+    @on(Button.Pressed, "#recheck")
+    def recheck(self) -> None:
+        self.check_guard()
+
+    @work(exclusive=True, group="changeset")
+    async def check_guard(self) -> None:
+        assert self.plan is not None
+        self.set_status("Looking for snapshots newer than the change set…")
+        try:
+            self.guard = await check_snapshot_guard(self.clients, self.plan)
+        except ConsoleError as exc:
+            self.set_status(str(exc), "error")
+            return
+        self.set_status("")
+        self.show_guard(self.guard)
+
+    def show_guard(self, guard: SnapshotGuard) -> None:
+        text = self.query_one("#guard-text", Static)
+        blocked = guard.blocked and not self.override
+        if guard.blocked:
+            when = f" (created {guard.newer_than:%H:%M:%S %Z})" if guard.newer_than else ""
+            lines = [f"Execution blocked: no snapshot newer than the change set{when} protects:"]
+        else:
+            lines = [guard.sentence]
+        lines += [f"  • {c.text}" for c in guard.checks]
+        if guard.blocked and not self.override:
+            lines.append("Take a snapshot (s), then check again; or override explicitly (audited).")
+        if guard.blocked and self.override:
+            lines.append("OVERRIDDEN: execution will go ahead without a fresh snapshot; this is audited.")
+        text.update(Text("\n".join(lines)))
+        text.set_class(blocked, "-blocked")
+        text.set_class(not guard.blocked, "-clear")
+        for button_id in ("#open-snapshots", "#override"):
+            self.query_one(button_id, Button).display = guard.blocked and not self.override
+        self.query_one("#to-confirm", Button).disabled = blocked
+
+    @on(Button.Pressed, "#open-snapshots")
+    def action_snapshots(self) -> None:
+        try:
+            from tui.screens.snapshots import SnapshotScreen
+        except ImportError:
+            self.set_status("The snapshot screen is not available in this version.", "error")
+            return
+        self.app.push_screen(SnapshotScreen(self.profile, read_only=self.read_only))
+
+    def on_screen_resume(self) -> None:
+        if self.step == 4 and self.plan is not None:
+            self.check_guard()
+
+    @on(Button.Pressed, "#override")
+    def ask_override(self) -> None:
+        from tui.screens.snapshots import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes and self.guard is not None:
+                self.override = True
+                self.show_guard(self.guard)
+
+        question = ("Execute without a fresh snapshot? The database's data since its last snapshot could be lost. "
+                    "The override is recorded in the audit log.")
+        self.app.push_screen(ConfirmScreen(question, "Override"), answered)
+
+    @on(Button.Pressed, "#to-confirm")
+    def to_confirm(self) -> None:
+        assert self.plan is not None
+        self.query_one("#confirm-text", Static).update(Text(
+            f"Type the stack name {self.profile.stack} to execute {self.plan.name}.\n{self.plan.verdict}"))
+        self.show_step(5)
+        self.query_one("#confirm-input", Input).focus()
+
+    @on(Input.Changed, "#confirm-input")
+    def confirm_typed(self, event: Input.Changed) -> None:
+        self.query_one("#execute", Button).disabled = event.value != self.profile.stack
+
+    # --- step 6 -----------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#execute")
+    def execute(self) -> None:
+        self.run_update(self.query_one("#confirm-input", Input).value)
+
+    @work(exclusive=True, group="changeset")
+    async def run_update(self, typed: str) -> None:
+        assert self.plan is not None
+        try:
+            execution: Execution = await execute_change_set(
+                self.clients, self.plan, read_only=self.read_only, confirm=typed,
+                allow_without_snapshot=self.override, guard=self.guard)
+        except ConsoleError as exc:
+            self.set_status(str(exc), "error")
+            return
+        self.executed = True
+        self.show_step(6)
+        self.set_status(f"Executing {self.plan.name}; esc leaves this screen, the update goes on.")
+        try:
+            async for progress in follow_update(self.clients, execution, interval=self.follow_interval):
+                self.show_progress(progress)
+        except ConsoleError as exc:
+            self.set_status(str(exc), "error")
+
+    def show_progress(self, progress: UpdateProgress) -> None:
+        self.progress = progress
+        self.query_one("#progress-line", Static).update(Text(progress.status_line))
+        self.query_one(EventTable).add_events(event_rows(progress.events))
+        if progress.finished:
+            self.query_one("#failures", Static).update(failures_text(progress))
+            self.query_one("#result", Static).update(result_text(progress, POST_UPDATE_CHECKLIST))
+            kind = "ok" if progress.succeeded else "error"
+            self.set_status(f"The update ended {progress.stack_status}.", kind)
+
+    # --- leaving ----------------------------------------------------------------------------
+
+    def action_keep(self) -> None:
+        if self.plan is None or self.executed:
+            return
+        self.kept = True
+        self.set_status(f"Kept {self.plan.name}: `ttes-console apply --change-set {self.plan.name} "
+                        f"--confirm {self.profile.stack}` executes it later.", "ok")
+
+    @on(Button.Pressed, "#keep")
+    def keep_pressed(self) -> None:
+        self.action_keep()
+
+    def action_back(self) -> None:
+        if self.plan is not None and not self.kept and not self.executed:
+            self.discard_and_leave()
+        else:
+            self.app.pop_screen()
+
+    @work(exclusive=True, group="changeset")
+    async def discard_and_leave(self) -> None:
+        plan: Any = self.plan
+        try:
+            await delete_change_set(self.clients, plan.name, read_only=self.read_only)
+        except ConsoleError as exc:
+            self.app.notify(f"Could not delete {plan.name}: {exc}", severity="warning")
+        self.plan = None
+        self.app.pop_screen()
