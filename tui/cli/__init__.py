@@ -60,15 +60,7 @@ AWS credentials come from boto3's chain (env, profiles, SSO, instance role), nev
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The whole command line, with every subcommand's arguments."""
-    parser = argparse.ArgumentParser(
-        prog="ttes-console",
-        description="Terminal operations console for The Things Enterprise Stack on AWS.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--version", action="version", version=f"ttes-console {VERSION}")
+def _add_global_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="PATH", type=Path, help="config file (TOML)")
     parser.add_argument("-p", "--profile", metavar="PROFILE", help="profile in the config file")
     parser.add_argument("--stack", metavar="NAME", help="CloudFormation stack name")
@@ -83,22 +75,43 @@ def build_parser() -> argparse.ArgumentParser:
         help="a sandbox scenario to enable (repeatable), see `sandbox --help`",
     )
     parser.add_argument("--read-only", action="store_true", help="refuse every action that changes anything")
+
+
+def build_parser(selected: str | None = "*") -> argparse.ArgumentParser:
+    """The command line; only the ``selected`` command's module is imported ("*": all of them)."""
+    parser = argparse.ArgumentParser(
+        prog="ttes-console",
+        description="Terminal operations console for The Things Enterprise Stack on AWS.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"ttes-console {VERSION}")
+    _add_global_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module_name in COMMANDS.items():
-        module = importlib.import_module(module_name)
-        cmd = sub.add_parser(
-            name,
-            help=SUMMARIES[name],
-            description=module.__doc__,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-        module.add_arguments(cmd)
+        cmd = sub.add_parser(name, help=SUMMARIES[name], formatter_class=argparse.RawDescriptionHelpFormatter)
+        if selected in ("*", name):
+            module = importlib.import_module(module_name)
+            cmd.description = module.__doc__
+            module.add_arguments(cmd)
     return parser
+
+
+def _selected_command(argv: Sequence[str]) -> str | None:
+    """Which subcommand the arguments name, found without importing any command module."""
+    probe = argparse.ArgumentParser(add_help=False)
+    _add_global_options(probe)
+    probe.add_argument("command", nargs="?")
+    probe.add_argument("rest", nargs=argparse.REMAINDER)
+    known, _ = probe.parse_known_args(argv)
+    command: str | None = known.command
+    return command if command in COMMANDS else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ttes-console`` script."""
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(_selected_command(argv)).parse_args(argv)
     if args.command == "demo":
         args.demo = True
     if args.demo_scenario and not args.demo and args.command != "sandbox":
