@@ -75,12 +75,10 @@ def main() -> int:
             paint, shown = time_until(console, ["Stack ttes-demo", "198.51.100.7"], env)
             first.append(paint)
             ip.append(shown)
-    b, f, i = statistics.median(bare), statistics.median(first), statistics.median(ip)
+    b, f = statistics.median(bare), statistics.median(first)
     print(f"runs: {RUNS} each, 80x24 tmux, medians")
-    print(
-        f"first paint   ttes-console {f * 1000:7.0f} ms   bare Textual app {b * 1000:7.0f} ms   ratio {f / b:.2f}  (target ≤ 1.30)"
-    )
-    print(f"PublicIP on screen          {i * 1000:7.0f} ms   (target < 5000 ms)")
+    print(f"first paint        ttes-console {f * 1000:6.0f} ms   bare Textual app {b * 1000:6.0f} ms   ratio {f / b:.2f} (target ≤ 1.30)")
+    print(f"PublicIP on screen ttes-console {statistics.median(ip) * 1000:6.0f} ms   (target < 5000 ms)")
     return 0
 
 
