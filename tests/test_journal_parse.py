@@ -1,0 +1,121 @@
+"""Parsing journalctl -o json lines: TTS console and JSON formats, byte arrays, nulls, bad UTF-8."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sandbox.journal_gen import JournalGen
+from services.journal_parse import JournalParser, decode_message, level_at_least, printable, split_tts
+
+
+def _line(message: object, seq: int = 7, priority: str = "6") -> str:
+    return json.dumps(
+        {
+            "__CURSOR": f"s=abc;i={seq:x}",
+            "__SEQNUM": str(seq),
+            "__REALTIME_TIMESTAMP": "1764150000123456",
+            "PRIORITY": priority,
+            "_PID": "2417",
+            "MESSAGE": message,
+        }
+    )
+
+
+def test_console_format_gives_level_message_and_fields() -> None:
+    entry = JournalParser().parse(_line('INFO\tFinished unary call\t{"grpc.method": "Get", "namespace": "grpc"}'))
+    assert (entry.level, entry.namespace, entry.message) == ("INFO", "grpc", "Finished unary call")
+    assert entry.fields["grpc.method"] == "Get"
+    assert entry.fields["_PID"] == "2417"
+    assert entry.seqnum == 7
+    assert entry.timestamp.isoformat() == "2025-11-26T09:40:00.123456+00:00"
+
+
+def test_json_format() -> None:
+    msg = json.dumps({"level": "warn", "msg": "Gateway missed too many pings", "namespace": "gatewayserver", "x": 1})
+    entry = JournalParser().parse(_line(msg))
+    assert (entry.level, entry.namespace, entry.message, entry.fields["x"]) == (
+        "WARN",
+        "gatewayserver",
+        "Gateway missed too many pings",
+        1,
+    )
+
+
+def test_byte_array_message_with_invalid_utf8_is_decoded_not_lost() -> None:
+    raw = list(b"ERROR\tbad \xff\xfe bytes \x1b[31m\t{}")
+    entry = JournalParser().parse(_line(raw))
+    assert entry.level == "ERROR"
+    assert entry.message == "bad \\xff\\xfe bytes \x1b[31m"
+    assert "\x1b" not in printable(entry.message)
+
+
+def test_null_message_is_shown_as_withheld() -> None:
+    entry = JournalParser().parse(_line(None))
+    assert "withheld" in entry.message
+    assert entry.fields["MESSAGE"] is None
+
+
+def test_continuation_lines_inherit_the_error_level() -> None:
+    parser = JournalParser()
+    first = parser.parse(_line('ERROR\tServer error\t{"namespace": "grpc"}', 1))
+    trace = parser.parse(_line("\tgo.thethings.network/lorawan-stack/v3/pkg/errors.New", 2))
+    cause = parser.parse(_line("--- error:pkg/redis:store (store error)", 3))
+    after = parser.parse(_line("plain line", 4))
+    assert [e.level for e in (first, trace, cause, after)] == ["ERROR", "ERROR", "ERROR", "INFO"]
+    assert trace.namespace == "grpc"
+
+
+def test_systemd_lines_take_the_level_from_priority() -> None:
+    entry = JournalParser().parse(_line("Failed to start The Things Stack.", priority="3"))
+    assert entry.level == "ERROR"
+
+
+def test_levels_rank() -> None:
+    assert level_at_least("ERROR", "WARN") and not level_at_least("DEBUG", "INFO")
+
+
+def test_every_generated_entry_parses_with_consecutive_seqnums() -> None:
+    gen = JournalGen(t0=1_764_150_000.0, scenarios=frozenset({"log-garbage", "service-down"}), backlog=600)
+    parser = JournalParser()
+    entries = [parser.parse(gen.line(s)) for s in range(1, 601)]
+    assert [e.seqnum for e in entries] == list(range(1, 601))
+    assert len({e.cursor for e in entries}) == 600
+    assert entries[-1].message == "Failed to start The Things Stack." and entries[-1].level == "ERROR"
+    assert any(e.message.startswith("[bold red]") for e in entries)
+
+
+@given(st.text())
+def test_printable_never_lets_a_control_character_through(text: str) -> None:
+    out = printable(text)
+    assert not re.search("[\x00-\x08\x0a-\x1f\x7f-\x9f]", out)
+
+
+@given(st.binary())
+def test_any_bytes_message_parses(raw: bytes) -> None:
+    JournalParser().parse(_line(list(raw)))
+    decoded = decode_message(list(raw))
+    decoded.encode("utf-8")  # no lone surrogates: always displayable and serialisable
+    try:
+        assert decoded == raw.decode("utf-8")
+    except UnicodeDecodeError:
+        assert "\\x" in decoded
+
+
+@given(st.sampled_from(["DEBUG", "INFO", "WARN", "ERROR", "FATAL"]), st.text(), st.dictionaries(st.text(), st.integers()))
+def test_console_format_roundtrip(level: str, message: str, fields: dict[str, int]) -> None:
+    message = message.replace("\t", " ").strip()
+    text = f"{level}\t{message}\t{json.dumps(fields)}"
+    assert split_tts(text) == (level, message, fields)
+
+
+@given(st.binary(max_size=300))
+def test_garbage_lines_raise_parse_error_or_parse(raw: bytes) -> None:
+    from services.journal_parse import JournalParseError
+
+    with contextlib.suppress(JournalParseError):
+        JournalParser().parse(raw)

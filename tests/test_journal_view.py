@@ -1,0 +1,173 @@
+"""The Journal tab with Pilot: JournalPane following the sandbox SSH server into a JournalView."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.widgets import Tree
+
+from sandbox.core import SandboxContext
+from sandbox.journal_gen import JournalGen
+from sandbox.ssh import SshPart, profile_for
+from services.config import Profile
+from services.journal_parse import JournalParser
+from services.stack import Stack
+from tui.panes.journal import JournalPane
+from tui.screens.journal_entry import JournalEntryScreen
+from widgets.journal_view import JournalView
+
+
+def _stack() -> Stack:
+    return Stack("ttes-demo", "id", "eu-west-1", "CREATE_COMPLETE", "", {"PublicIP": "192.0.2.1"}, (), (), None, None)
+
+
+class PaneApp(App[None]):
+    def __init__(self, profile: Profile) -> None:
+        super().__init__()
+        self.profile = profile
+
+    def compose(self) -> ComposeResult:
+        yield JournalPane(self.profile, id="journal")
+
+    def on_mount(self) -> None:
+        self.query_one(JournalPane).stack_loaded(_stack())
+        self.query_one(JournalView).focus()
+
+
+@pytest.fixture
+async def part(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[SshPart]:
+    scenarios = getattr(request, "param", ())
+    server = SshPart(backlog=1200, rate=5.0)
+    await server.start(SandboxContext(workdir=tmp_path, scenarios=frozenset(scenarios)))
+    yield server
+    await server.stop()
+
+
+async def _until(pilot: object, condition: Callable[[], bool]) -> None:
+    for _ in range(500):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition not reached")
+
+
+def _screen_text(view: JournalView) -> list[str]:
+    return [view.render_line(y).text for y in range(view.size.height)]
+
+
+@pytest.mark.parametrize("part", [("log-garbage",)], indirect=True)
+async def test_garbage_is_shown_escaped_and_never_as_raw_escapes(part: SshPart) -> None:
+    app = PaneApp(profile_for(part))
+    async with app.run_test(size=(160, 40)) as pilot:
+        view = app.query_one(JournalView)
+        await _until(pilot, lambda: view.entry_count >= 1000)
+        for pattern in ("red alert", "cursor move", "not markup", "invalid utf-8", "AAAA", "withheld"):
+            assert view.set_filter(pattern) == ""
+            await pilot.pause()
+            text = "\n".join(_screen_text(view))
+            assert view.visible_count >= 1, pattern
+            assert "\x1b" not in text and "\x07" not in text and "\r" not in text
+        view.set_filter("red alert")
+        await pilot.pause()
+        assert "\\x1b[31mred alert\\x1b[0m" in "\n".join(_screen_text(view))
+        view.set_filter("not markup")
+        await pilot.pause()
+        assert "[bold red]not markup[/]" in "\n".join(_screen_text(view))
+
+
+async def test_follow_pauses_on_scroll_up_and_resumes_with_end(part: SshPart) -> None:
+    app = PaneApp(profile_for(part))
+    async with app.run_test(size=(120, 30)) as pilot:
+        view = app.query_one(JournalView)
+        await _until(pilot, lambda: view.entry_count >= 1000)
+        assert view.follow and "FOLLOW" in view.status_text()
+        await pilot.press("up", "up")
+        assert not view.follow and "PAUSED" in view.status_text()
+        paused_at = view.entry_at_cursor()
+        await _until(pilot, lambda: view.entry_count >= 1003)
+        assert view.entry_at_cursor() is paused_at
+        await pilot.press("end")
+        assert view.follow
+        await _until(pilot, lambda: view.entry_count >= 1005)
+        assert view.entry_at_cursor() is view.last_visible() is not None
+
+
+async def test_level_filter_search_errors_and_fields(part: SshPart, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = PaneApp(profile_for(part))
+    async with app.run_test(size=(120, 30)) as pilot:
+        view = app.query_one(JournalView)
+        await _until(pilot, lambda: view.entry_count >= 1000)
+        await pilot.press("l", "l")
+        assert view.min_level == "WARN"
+        assert all(line.split()[1] in ("WARN", "ERROR", "FATAL") for line in view.visible_text())
+        await pilot.press("l", "l")
+        assert view.min_level == "DEBUG"
+        await pilot.press("slash")
+        await pilot.press(*"!request handled", "enter")
+        assert view.visible_count > 0
+        assert not any("Request handled" in line for line in view.visible_text())
+        await pilot.press("e")
+        entry = view.entry_at_cursor()
+        assert entry is not None and entry.level in ("ERROR", "FATAL") and not view.follow
+        await pilot.press("f", *"Gateway missed", "enter")
+        entry = view.entry_at_cursor()
+        assert entry is not None and "Gateway missed" in entry.message
+        await pilot.press("n")
+        assert view.entry_at_cursor() is not entry and "Gateway missed" in view.entry_at_cursor().message
+        await pilot.press("ctrl+s")
+        saved = list(tmp_path.glob("journal-ttes-demo-*.log"))
+        assert len(saved) == 1 and len(saved[0].read_text().splitlines()) == view.visible_count
+        await pilot.press("enter")
+        assert isinstance(app.screen, JournalEntryScreen)
+        tree = app.screen.query_one(Tree)
+        labels = [str(node.label) for node in tree.root.children]
+        assert labels[0].startswith("message = Gateway missed") and "journal fields" in labels
+        await pilot.press("escape")
+        assert not isinstance(app.screen, JournalEntryScreen)
+
+
+async def test_unknown_host_key_asks_before_writing_known_hosts(part: SshPart, tmp_path: Path) -> None:
+    known = tmp_path / "operator_known_hosts"
+    app = PaneApp(profile_for(part, known_hosts=str(known)))
+    async with app.run_test(size=(160, 30)) as pilot:
+        pane = app.query_one(JournalPane)
+        message = pane.query_one("#journal-message")
+        await _until(pilot, lambda: message.has_class("shown"))
+        assert part.host_key.get_fingerprint("sha256") in str(message.render())
+        assert pane.query_one("#journal-hostkey").has_class("shown")
+        assert not known.exists()
+        await pilot.pause()
+        await pilot.click("#journal-trust")
+        view = app.query_one(JournalView)
+        await _until(pilot, lambda: view.entry_count >= 1000)
+        assert known.read_text().startswith(f"[127.0.0.1]:{part.port} ssh-ed25519 ")
+
+
+class ViewApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield JournalView(max_entries=100)
+
+
+async def test_buffer_is_bounded_and_counts_what_it_dropped() -> None:
+    gen = JournalGen(t0=datetime(2026, 1, 1, tzinfo=UTC).timestamp(), backlog=400)
+    parser = JournalParser()
+    app = ViewApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        view = app.query_one(JournalView)
+        view.add_entries([parser.parse(gen.line(s)) for s in range(1, 251)])
+        assert (view.entry_count, view.dropped) == (100, 150)
+        assert view.last_visible().seqnum == 250 and view.visible_count == 100
+        assert view.virtual_size.height == 100
+        await pilot.press("w")
+        view.add_entries([parser.parse(gen.line(s)) for s in range(251, 401)])
+        await pilot.pause()
+        assert (view.entry_count, view.dropped) == (100, 300)
+        last_time = list(view.visible_text())[-1].split()[0]
+        assert last_time in "\n".join(_screen_text(view)[-8:])
+        assert "100/100 (100%)" in view.status_text() and "dropped 300" in view.status_text()
