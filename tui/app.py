@@ -46,6 +46,11 @@ class TtesConsoleApp(App[int]):
         self.push_screen(DashboardScreen(self.profile, self.clients, read_only=self.read_only))
         self.call_after_refresh(self.who_am_i)
 
+    async def on_ready(self) -> None:
+        # The first frame is on screen: now build the dashboard's panes behind it.
+        if isinstance(self.screen, DashboardScreen):
+            await self.screen.build()
+
     @work(exclusive=True, group="whoami")
     async def who_am_i(self) -> None:
         try:

@@ -8,17 +8,15 @@ from typing import Any, ClassVar
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Header, Static
 
 from services.aws import AwsClients
 from services.config import Profile
 from services.errors import ConsoleError
 from services.stack import Stack, load_stack
 from tui.panes import Pane
-from tui.panes.events import EventsPane
-from tui.panes.stack import StackPane
 
 # Panes built by their own capability modules: (tab title, module, class, pane id).
 CAPABILITY_PANES = (
@@ -49,6 +47,44 @@ def make_pane(title: str, module: str, cls: str, pane_id: str, profile: Profile,
     return pane
 
 
+class DashboardBody(Vertical):
+    """Stack and Health on top, the tabs below."""
+
+    DEFAULT_CSS = """
+    DashboardBody { height: 1fr; }
+    """
+
+    def __init__(self, profile: Profile, clients: AwsClients, *, read_only: bool) -> None:
+        super().__init__(id="body")
+        self.profile = profile
+        self.clients = clients
+        self.read_only = read_only
+
+    def compose(self) -> ComposeResult:
+        # Imported here, after the first frame: these modules and their CSS cost start-up time.
+        from textual.widgets import TabbedContent, TabPane
+
+        from tui.panes.events import EventsPane
+        from tui.panes.stack import StackPane
+
+        panes = {pid: make_pane(t, m, c, pid, self.profile, self.read_only) for t, m, c, pid in CAPABILITY_PANES}
+        with Horizontal(id="top"):
+            stack = StackPane(self.profile, read_only=self.read_only, id="stack")
+            stack.border_title = f"Stack {self.profile.stack}"
+            yield stack
+            panes["health"].border_title = "Health"
+            yield panes["health"]
+        with TabbedContent(id="lower", initial="tab-events"):
+            with TabPane("Journal", id="tab-journal"):
+                yield panes["journal"]
+            with TabPane("Uplinks", id="tab-uplinks"):
+                yield panes["uplinks"]
+            with TabPane("Events", id="tab-events"):
+                yield EventsPane(self.profile, clients=self.clients, read_only=self.read_only, id="events")
+            with TabPane("Metrics", id="tab-metrics"):
+                yield panes["metrics"]
+
+
 class DashboardScreen(Screen[None]):
     """Everything about one deployment on one screen."""
 
@@ -67,39 +103,37 @@ class DashboardScreen(Screen[None]):
         self.read_only = read_only
 
     def compose(self) -> ComposeResult:
-        panes = {pid: make_pane(t, m, c, pid, self.profile, self.read_only) for t, m, c, pid in CAPABILITY_PANES}
+        # The first frame is light; the panes follow once it is on screen (see build()).
         yield Header()
-        with Horizontal(id="top"):
-            yield StackPane(self.profile, read_only=self.read_only, id="stack")
-            panes["health"].border_title = "Health"
-            yield panes["health"]
-        with TabbedContent(id="lower", initial="tab-events"):
-            with TabPane("Journal", id="tab-journal"):
-                yield panes["journal"]
-            with TabPane("Uplinks", id="tab-uplinks"):
-                yield panes["uplinks"]
-            with TabPane("Events", id="tab-events"):
-                yield EventsPane(self.profile, clients=self.clients, read_only=self.read_only, id="events")
-            with TabPane("Metrics", id="tab-metrics"):
-                yield panes["metrics"]
+        yield Static(f"Opening {self.profile.stack} in {self.profile.region}…", id="opening")
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.query_one("#stack", StackPane).border_title = f"Stack {self.profile.stack}"
-        # boto3 is imported by the first AWS call; let the first frame paint before that.
-        self.call_after_refresh(self.load)
+    async def build(self) -> None:
+        """Mount the panes, then load the stack (the first AWS call imports boto3)."""
+        if self.query("#body"):
+            return
+        await self.mount(DashboardBody(self.profile, self.clients, read_only=self.read_only), after="#opening")
+        await self.query_one("#opening").remove()
+        self.load()
 
     def action_refresh(self) -> None:
+        if not self.query("#body"):
+            return  # still opening
         self.load()
         for pane in self.query(Pane):
             pane.reload()
 
     def action_show_tab(self, tab: str) -> None:
-        self.query_one(TabbedContent).active = f"tab-{tab}"
+        from textual.widgets import TabbedContent
+
+        for tabs in self.query("#lower").results(TabbedContent):
+            tabs.active = f"tab-{tab}"
 
     @work(exclusive=True, group="stack")
     async def load(self) -> None:
         """Load the stack, then tell every pane; a failure is said in the Stack pane."""
+        from tui.panes.stack import StackPane
+
         stack_pane = self.query_one("#stack", StackPane)
         try:
             stack = await load_stack(self.clients)
