@@ -135,3 +135,20 @@ async def test_remote_text_is_neither_markup_nor_escape_sequences() -> None:
         text = screen_text(app)
         assert "\\x1b[31m<- remote text\\x1b[0m [bold]x[/]" in text
         assert "\x1b" not in text
+
+
+async def test_enter_on_a_health_line_opens_its_details(aws_env: RunningSandbox) -> None:
+    from tui.panes.health import HealthPane
+    from tui.screens.check_details import CheckDetailsScreen
+    from widgets.health_list import HealthList
+
+    app = TtesConsoleApp(aws_env.profile())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: bool(app.screen.query(HealthPane)))
+        health = app.screen.query_one(HealthPane)
+        await wait_for(pilot, lambda: "dns" in health.results)
+        app.screen.query_one(HealthList).focus()
+        await pilot.press("home", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, CheckDetailsScreen))
+        await pilot.press("escape")
+        assert isinstance(app.screen, DashboardScreen)

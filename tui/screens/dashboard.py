@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -17,6 +17,9 @@ from services.config import Profile
 from services.errors import ConsoleError
 from services.stack import Stack, load_stack
 from tui.panes import Pane
+
+if TYPE_CHECKING:
+    from tui.panes.health import HealthPane
 
 # Panes built by their own capability modules: (tab title, module, class, pane id).
 CAPABILITY_PANES = (
@@ -142,6 +145,12 @@ class DashboardScreen(Screen[None]):
             self.notify(str(exc), title="Stack", severity="error", timeout=8)
             return
         self.stack_loaded(stack)
+
+    def on_health_pane_details_requested(self, event: HealthPane.DetailsRequested) -> None:
+        """Enter on a health line: everything that check saw (full chain, every resolver)."""
+        from tui.screens.check_details import CheckDetailsScreen
+
+        self.app.push_screen(CheckDetailsScreen(event.result))
 
     def stack_loaded(self, stack: Stack) -> None:
         for pane in self.query(Pane):

@@ -28,6 +28,13 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ),
     ),
     (
+        "Health",
+        (
+            ("enter", "everything the check saw (certificate chain, every resolver)"),
+            ("r", "check again now (every 60 s anyway)"),
+        ),
+    ),
+    (
         "Journal",
         (
             ("End  s", "follow again"),

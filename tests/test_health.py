@@ -1,0 +1,192 @@
+"""The check runner: concurrency, timeouts, the registry, the stack and ssh checks, against real peers."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from services import health, reach
+from services.config import Profile
+from services.errors import Unreachable
+from services.health import Check, CheckContext, CheckResult, Status
+from tests.health_sandbox import closed_port, health_peers, make_stack, silent_tcp, silent_udp, with_settings
+
+BUILTINS = ["stack", "dns", "tls", "https", "plaintext", "ssh"]
+
+
+def test_nagios_codes_and_the_overall_verdict() -> None:
+    assert [s.exit_code for s in Status] == [0, 1, 2, 3]
+    assert [s.nagios for s in Status] == ["OK", "WARNING", "CRITICAL", "UNKNOWN"]
+    assert health.worst([]) is Status.OK
+    assert health.worst([Status.OK, Status.WARN]) is Status.WARN
+    assert health.worst([Status.WARN, Status.UNKNOWN, Status.OK]) is Status.UNKNOWN
+    assert health.worst([Status.UNKNOWN, Status.CRITICAL]) is Status.CRITICAL
+
+
+@pytest.mark.parametrize(
+    ("state", "status"),
+    [
+        ("CREATE_COMPLETE", Status.OK),
+        ("UPDATE_COMPLETE", Status.OK),
+        ("UPDATE_IN_PROGRESS", Status.WARN),
+        ("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", Status.WARN),
+        ("UPDATE_ROLLBACK_IN_PROGRESS", Status.CRITICAL),
+        ("UPDATE_ROLLBACK_COMPLETE", Status.CRITICAL),
+        ("CREATE_FAILED", Status.CRITICAL),
+        ("DELETE_COMPLETE", Status.CRITICAL),
+    ],
+)
+async def test_stack_states(state: str, status: Status) -> None:
+    result = await health.check_stack(CheckContext(Profile(name="t", stack="ttes-demo"), make_stack(state, "why")))
+    assert result.status is status
+    assert state in result.summary
+    assert result.details["status"] == state
+
+
+async def test_a_failing_reason_is_repeated_and_a_missing_stack_is_unknown() -> None:
+    profile = Profile(name="t", stack="ttes-demo")
+    failed = await health.check_stack(
+        CheckContext(profile, make_stack("UPDATE_ROLLBACK_COMPLETE", "Resource Db failed"))
+    )
+    assert failed.summary == "Stack ttes-demo is UPDATE_ROLLBACK_COMPLETE: Resource Db failed"
+    missing = await health.check_stack(CheckContext(profile, None, "Stack ttes-demo not found in eu-west-1."))
+    assert (missing.status, missing.summary) == (Status.UNKNOWN, "Stack ttes-demo not found in eu-west-1.")
+
+
+async def test_a_hung_or_broken_check_never_blocks_the_others() -> None:
+    release = asyncio.Event()
+
+    async def hung(ctx: CheckContext) -> CheckResult:
+        await release.wait()
+        return CheckResult("hung", Status.OK, "never")
+
+    async def broken(ctx: CheckContext) -> CheckResult:
+        raise RuntimeError("boom")
+
+    async def denied(ctx: CheckContext) -> CheckResult:
+        raise Unreachable("Nothing answers on 192.0.2.1:22.")
+
+    async def fine(ctx: CheckContext) -> CheckResult:
+        return CheckResult("fine", Status.OK, "fine")
+
+    checks = [Check("hung", hung, 0.2), Check("broken", broken), Check("denied", denied), Check("fine", fine)]
+    profile = Profile(name="t", stack="ttes-demo")
+    arrived = [r.name async for r in health.iter_checks(profile, stack=make_stack(), checks=checks)]
+    assert arrived[-1] == "hung"  # the others were reported while it was still running
+    results = await health.run_checks(profile, stack=make_stack(), checks=checks)
+    assert [r.name for r in results] == ["hung", "broken", "denied", "fine"]
+    assert [r.status for r in results] == [Status.UNKNOWN, Status.UNKNOWN, Status.UNKNOWN, Status.OK]
+    assert results[0].summary == "The hung check did not finish within 0.2 s."
+    assert results[1].summary == "The broken check failed unexpectedly: RuntimeError: boom"
+    assert results[2].summary == "Nothing answers on 192.0.2.1:22."
+
+
+async def test_later_modules_register_checks_without_editing_health() -> None:
+    async def extra(ctx: CheckContext) -> CheckResult:
+        return CheckResult("extra-test", Status.WARN, f"no uplink for {ctx.stack.name if ctx.stack else '?'}")
+
+    health.register_check("extra-test", extra, timeout=lambda p: p.iot.port / 100)
+    try:
+        names = [c.name for c in health.registered_checks()]
+        assert names[:6] == BUILTINS
+        assert names[-1] == "extra-test"
+        check = health.registered_checks()[-1]
+        assert check.timeout_for(Profile(name="t", stack="s")) == 4.43
+        result = await health.run_one(check, CheckContext(Profile(name="t", stack="s"), make_stack()))
+        assert result.summary == "no uplink for ttes-demo"
+    finally:
+        health.unregister_check("extra-test")
+    assert "extra-test" not in [c.name for c in health.registered_checks()]
+
+
+async def test_every_check_is_ok_against_healthy_peers(tmp_path: Path) -> None:
+    async with health_peers(tmp_path) as peers:
+        results = await health.run_checks(peers.profile, stack=peers.stack, checks=health.builtin_checks())
+    document = health.report_json(results)
+    assert document["status"] == "ok", [r.summary for r in results if r.status is not Status.OK]
+    assert [c["name"] for c in document["checks"]] == BUILTINS
+    assert all(set(c) == {"name", "status", "summary", "details"} for c in document["checks"])
+
+
+async def test_ssh_reachability_reads_the_banner(tmp_path: Path) -> None:
+    async with health_peers(tmp_path) as peers:
+        banner = await reach.ssh_banner("127.0.0.1", peers.ssh_port, timeout=3)
+        result = await reach.check(CheckContext(peers.profile, peers.stack))
+    assert banner.banner.startswith("SSH-2.0-AsyncSSH_")
+    assert result.status is Status.OK
+    assert result.summary.startswith(f"{banner.banner} answers on 127.0.0.1:{peers.ssh_port} in ")
+    assert result.details["banner"] == banner.banner
+
+
+async def test_ssh_on_a_closed_or_silent_port_is_critical_in_words(tmp_path: Path) -> None:
+    profile = Profile(name="t", stack="ttes-demo")
+    port = closed_port()
+    closed = await reach.check(
+        CheckContext(with_settings(profile, ssh={"host": "127.0.0.1", "port": port}), make_stack())
+    )
+    assert closed.status is Status.CRITICAL
+    assert closed.summary == f"Nothing listens for SSH on 127.0.0.1:{port} (connection refused)"
+    with silent_tcp() as hung:
+        ssh = {"host": "127.0.0.1", "port": hung, "connect_timeout": 0.3}
+        silent = await reach.check(CheckContext(with_settings(profile, ssh=ssh), make_stack()))
+    assert silent.status is Status.CRITICAL
+    assert silent.summary == f"127.0.0.1:{hung} accepted the connection but sent no SSH banner within 0.3 s"
+
+
+async def test_hosts_that_do_not_answer_give_verdicts_not_exceptions(tmp_path: Path) -> None:
+    async with health_peers(tmp_path) as peers:
+        with silent_udp() as dns_port, silent_tcp() as tcp_port:
+            profile = with_settings(
+                peers.profile,
+                dns={"port": dns_port, "timeout": 0.3},
+                tls={"port": tcp_port, "http_port": tcp_port, "timeout": 0.3},
+                ssh={"port": tcp_port, "connect_timeout": 0.3},
+            )
+            ran = await health.run_checks(profile, stack=peers.stack, checks=health.builtin_checks())
+            results = {r.name: r for r in ran}
+    assert {n: r.status for n, r in results.items()} == {
+        "stack": Status.OK,
+        "dns": Status.UNKNOWN,
+        "tls": Status.CRITICAL,
+        "https": Status.CRITICAL,
+        "plaintext": Status.OK,  # a port that never answers does not serve plaintext either
+        "ssh": Status.CRITICAL,
+    }
+    assert "did not answer within 0.3 s" in results["dns"].summary
+    assert results["tls"].summary == f"127.0.0.1:{tcp_port} did not complete a TLS handshake within 0.3 s"
+
+
+async def test_a_stack_that_cannot_be_loaded_makes_the_others_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    profile = Profile(name="t", stack="ttes-demo", endpoint_url=f"http://127.0.0.1:{closed_port()}")
+    results = await health.run_checks(profile, checks=health.builtin_checks())
+    assert {r.status for r in results} == {Status.UNKNOWN}
+    assert results[0].summary.startswith(f"Could not reach {profile.endpoint_url}")
+    assert results[1].summary.startswith("No Domain to check: the stack could not be loaded (Could not reach")
+
+
+async def test_provider_modules_add_checks_and_a_broken_one_is_a_line_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "good_checks.py").write_text(
+        "from services.health import Check, CheckResult, Status\n"
+        "async def service(ctx):\n"
+        "    return CheckResult('service', Status.OK, 'lorawan-stack.service is active')\n"
+        "HEALTH_CHECKS = [Check('service', service, 1.0)]\n"
+    )
+    (tmp_path / "broken_checks.py").write_text("raise RuntimeError('half-installed')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(health, "CHECK_PROVIDERS", ("good_checks", "broken_checks", "absent_checks"))
+    checks = health.registered_checks()
+    assert [c.name for c in checks] == [*BUILTINS, "service", "broken_checks"]
+    results = await health.run_checks(Profile(name="t", stack="s"), stack=make_stack(), checks=checks[-2:])
+    assert [(r.status, r.summary) for r in results] == [
+        (Status.OK, "lorawan-stack.service is active"),
+        (
+            Status.UNKNOWN,
+            "The broken_checks checks could not be loaded (RuntimeError: half-installed); reinstall ttes-console.",
+        ),
+    ]

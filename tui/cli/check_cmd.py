@@ -1,0 +1,40 @@
+"""Run every health check once (stack, dns, tls, https, plaintext, ssh, …) concurrently and print the verdicts.
+
+Exit codes follow the Nagios plugin convention: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the
+worst check decides; a check that could not run counts as UNKNOWN, worse than a WARNING).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from services.health import CheckResult, run_checks, worst
+from tui.cli.session import Session
+from tui.cli.text import safe
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help='one JSON document: {"status": …, "checks": [{"name", "status", "summary", "details"}]}',
+    )
+
+
+def plain_line(result: CheckResult) -> str:
+    """``CRITICAL  dns        demo.ttes.test → 203.0.113.10 ≠ PublicIP …``"""
+    return f"{result.status.nagios:<9} {result.name:<10} {safe(result.summary)}"
+
+
+async def run(args: argparse.Namespace, session: Session) -> int:
+    results = await run_checks(session.profile)
+    overall = worst([r.status for r in results])
+    if args.json:
+        document = {"status": overall.value, "checks": [r.as_json() for r in results]}
+        sys.stdout.write(json.dumps(document, ensure_ascii=False, default=str) + "\n")
+    else:
+        sys.stdout.write("".join(plain_line(r) + "\n" for r in results))
+    sys.stdout.flush()
+    return overall.exit_code
