@@ -95,7 +95,9 @@ def translate_error(exc: Exception, profile: Profile, action: str) -> ConsoleErr
         error = exc.response.get("Error", {})
         code = str(error.get("Code", ""))
         message = str(error.get("Message", "")).rstrip(".")
-        request_id = str(exc.response.get("ResponseMetadata", {}).get("RequestId", ""))
+        meta = exc.response.get("ResponseMetadata", {})
+        # Some services (and moto) carry the request id only in the response header.
+        request_id = str(meta.get("RequestId") or meta.get("HTTPHeaders", {}).get("x-amzn-requestid", ""))
         if code == "ValidationError" and "does not exist" in message and "Stack" in message:
             return StackNotFound(
                 f"Stack {profile.stack} not found in {profile.region}; check the stack name (--stack) "

@@ -89,6 +89,7 @@ async def test_a_denied_call_says_who_was_denied_what(
     with pytest.raises(AccessDenied) as caught:
         await clients.call("rds", "create_db_snapshot", DBInstanceIdentifier="x", DBSnapshotIdentifier="y")
     assert str(caught.value).startswith("AWS denied rds:create_db_snapshot to these credentials")
+    assert caught.value.request_id  # for the audit log and for AWS support
 
 
 async def test_an_unreachable_endpoint_is_said_in_words(aws_env: RunningSandbox) -> None:

@@ -77,4 +77,6 @@ class TtesConsoleApp(App[int]):
         except (ImportError, AttributeError):
             self.notify(f"{what} are not available in this version.", severity="warning")
             return
+        if isinstance(self.screen, screen_class):
+            return
         self.push_screen(screen_class(self.profile, read_only=self.read_only))

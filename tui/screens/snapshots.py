@@ -141,6 +141,7 @@ class SnapshotScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = "Snapshots"
         self.load()
+        self.set_interval(30, self.fill_table)  # keep the ages true without asking AWS again
 
     # --- listing --------------------------------------------------------------------------
 
