@@ -61,15 +61,21 @@ class AwsPart:
         from moto.server import DomainDispatcherApplication, create_backend_app
         from werkzeug.serving import make_server
 
+        from sandbox.changesets import install_change_set_fidelity
+        from sandbox.snapshots import install as install_snapshot_progress
+
         register_elasticache_model()
-        __import__("sandbox.changesets").changesets.install_change_set_fidelity(ctx)
-        __import__("sandbox.snapshots").snapshots.install()
+        install_change_set_fidelity(ctx)
+        install_snapshot_progress()
         fix_elastic_ip(PUBLIC_IP)
         app: Any = DomainDispatcherApplication(create_backend_app)
         if ctx.scenario("aws-throttle"):
             app = ThrottlingMiddleware(app)
         self._server = make_server("127.0.0.1", 0, app, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="sandbox-moto", daemon=True)
+        # A short poll interval lets shutdown() return quickly (the default waits up to 0.5 s).
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="sandbox-moto", daemon=True
+        )
         self._thread.start()
         ctx.endpoint_url = f"http://127.0.0.1:{self._server.server_port}"
         deploy(ctx)

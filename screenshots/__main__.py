@@ -109,11 +109,29 @@ async def take(shots: list[Shot]) -> None:
                 print(f"screenshots/{shot.name}.svg")
 
 
+async def screens_with_their_own_sandbox(names: list[str]) -> None:
+    """The snapshot and change-set screens change the stack, so each gets a fresh sandbox."""
+    if not names or "snapshots" in names:
+        from screenshots.make_snapshots import snapshot_screen_svg
+
+        print(await snapshot_screen_svg(HERE / "snapshots.svg"))
+    if not names or "changeset" in names:
+        from screenshots.changeset_shots import save_all_changeset_screenshots
+
+        for path in await save_all_changeset_screenshots(HERE):
+            print(path)
+
+
 def main(names: list[str]) -> int:
     shots = SHOTS + extra_shots()
     if names:
         shots = [s for s in shots if s.name in names]
-    asyncio.run(take(shots))
+
+    async def everything() -> None:
+        await take(shots)
+        await screens_with_their_own_sandbox(names)
+
+    asyncio.run(everything())
     return 0
 
 

@@ -115,6 +115,7 @@ class ChangeSetScreen(Screen[None]):
                 yield Static(id="review-warnings", classes="warnings")
                 with Horizontal(classes="buttons"):
                     yield Button("Next: safety check", id="to-guard", variant="primary")
+                    yield Button("Back to parameters", id="back-params")
                     yield Button("Keep for later (k)", id="keep")
             with Vertical(id="step-4"):
                 yield Static(id="guard-text")
@@ -152,6 +153,14 @@ class ChangeSetScreen(Screen[None]):
                 line.append("  ›  ", style="dim")
             line.append(f"{n} {name}", style="bold reverse" if n == step else ("" if n < step else "dim"))
         self.query_one("#steps", Static).update(line)
+        self.call_after_refresh(self._focus_step)
+
+    def _focus_step(self) -> None:
+        # Keys must reach this step, not a widget of a step that is now hidden.
+        container = self.query_one(f"#step-{self.step}")
+        target = next((w for w in container.query("*") if w.focusable), None)
+        if target is not None:
+            target.focus()
 
     def set_status(self, text: str, kind: str = "") -> None:
         status = self.query_one("#status", Static)
@@ -231,6 +240,11 @@ class ChangeSetScreen(Screen[None]):
         self.query_one("#to-guard", Button).disabled = plan.no_changes
         self.set_status("Nothing to change: esc deletes the empty change set." if plan.no_changes else "")
         self.show_step(3)
+
+    @on(Button.Pressed, "#back-params")
+    def back_to_params(self) -> None:
+        # The next "Create" replaces this change set (deleting it unless it was kept).
+        self.show_step(2)
 
     # --- step 3 → 4 → 5 ---------------------------------------------------------------------
 

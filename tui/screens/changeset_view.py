@@ -88,7 +88,11 @@ def result_text(progress: UpdateProgress, checklist: Sequence[str]) -> Text:
         out.append("Outputs\n", style="bold")
         for key, value in progress.outputs.items():
             out.append(f"  {key:<20} {clean(value)}\n")
-    out.append("After the update\n", style="bold")
-    for item in checklist:
-        out.append(f"  ☐ {item}\n")
+    if progress.succeeded:
+        out.append("After the update\n", style="bold")
+        for item in checklist:
+            out.append(f"  ☐ {item}\n")
+    elif progress.rolled_back:
+        out.append("CloudFormation rolled the stack back to its previous configuration: read the failure "
+                   "reasons, fix the cause, then plan a new change set.\n")
     return out
