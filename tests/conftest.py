@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from sandbox.core import Sandbox
 from sandbox.process import SandboxProcess
 from services.config import Profile, load_profile
 
@@ -61,3 +62,56 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120)
         timeout=timeout,
         cwd=ROOT,
     )
+
+
+async def start_in_process_sandbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scenarios: tuple[str, ...] = ()
+) -> Sandbox:
+    """A fresh sandbox in this process (moto in a thread), its slow operations sped up.
+
+    For tests that change the stack (snapshots, change sets): each gets a clean moto, and the
+    process-wide IAM switch and timings are restored afterwards.
+    """
+    from moto import settings
+    from moto.moto_api._internal.models import moto_api_backend
+
+    import sandbox.changesets as sandbox_changesets
+    import sandbox.snapshots as sandbox_snapshots
+
+    monkeypatch.setattr(settings, "INITIAL_NO_AUTH_ACTION_COUNT", settings.INITIAL_NO_AUTH_ACTION_COUNT)
+    monkeypatch.setattr(sandbox_snapshots, "PROGRESS_SECONDS", 0.6)
+    monkeypatch.setattr(sandbox_changesets, "EXECUTE_SECONDS", 1.5)
+    monkeypatch.setattr(sandbox_changesets, "PENDING_SECONDS", 0.1)
+    monkeypatch.setattr(sandbox_changesets, "CREATE_SECONDS", 0.3)
+    for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    moto_api_backend.reset()
+    sb = Sandbox(tmp_path / "sandbox", scenarios)
+    await sb.__aenter__()
+    for key, value in sb.environ.items():
+        monkeypatch.setenv(key, value)
+    return sb
+
+
+@pytest.fixture
+async def sb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Sandbox]:
+    """A fresh in-process sandbox for this test."""
+    sandbox = await start_in_process_sandbox(tmp_path, monkeypatch)
+    yield sandbox
+    await sandbox.aclose()
+
+
+@pytest.fixture
+async def sb_read_only_iam(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Sandbox]:
+    """A fresh in-process sandbox whose operator may only read (scenario read-only-iam)."""
+    sandbox = await start_in_process_sandbox(tmp_path, monkeypatch, ("read-only-iam",))
+    yield sandbox
+    await sandbox.aclose()
+
+
+@pytest.fixture
+async def sb_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Sandbox]:
+    """A fresh in-process sandbox whose next stack update fails and rolls back (update-fails)."""
+    sandbox = await start_in_process_sandbox(tmp_path, monkeypatch, ("update-fails",))
+    yield sandbox
+    await sandbox.aclose()

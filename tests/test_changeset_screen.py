@@ -4,28 +4,20 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from textual.widgets import Input, Static
 
 from sandbox.core import Sandbox
 from screenshots.changeset_shots import ChangeSetHost, press, save_changeset_screenshots, wait_until
 from services.audit import read_records
 from services.aws import AwsClients
-from tests.test_changesets_sandbox import start
 from tui.screens.changeset import ChangeSetScreen
 from widgets.changes_form import ParameterForm, ParameterRow
 
 ARN = "arn:aws:rds:eu-west-1:123456789012:snapshot:ttes-demo-database-20261126-104652"
 
 
-@pytest.fixture
-async def sb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Sandbox]:
-    sandbox = await start(tmp_path, monkeypatch)
-    yield sandbox
-    await sandbox.aclose()
 
 
 def svg_text(path: Path) -> str:

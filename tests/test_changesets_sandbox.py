@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -23,39 +22,10 @@ from services.stack import load_stack
 ROOT = Path(__file__).resolve().parent.parent
 
 
-async def start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scenarios: tuple[str, ...] = ()) -> Sandbox:
-    from moto import settings
-    from moto.moto_api._internal.models import moto_api_backend
-
-    import sandbox.snapshots as sandbox_snapshots
-
-    monkeypatch.setattr(settings, "INITIAL_NO_AUTH_ACTION_COUNT", settings.INITIAL_NO_AUTH_ACTION_COUNT)
-    monkeypatch.setattr(sandbox_snapshots, "PROGRESS_SECONDS", 0.5)
-    monkeypatch.setattr(sandbox_changesets, "EXECUTE_SECONDS", 1.5)
-    monkeypatch.setattr(sandbox_changesets, "PENDING_SECONDS", 0.1)
-    monkeypatch.setattr(sandbox_changesets, "CREATE_SECONDS", 0.3)
-    for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(key, raising=False)
-    moto_api_backend.reset()
-    sb = Sandbox(tmp_path / "sandbox", scenarios)
-    await sb.__aenter__()
-    for key, value in sb.environ.items():
-        monkeypatch.setenv(key, value)
-    return sb
 
 
-@pytest.fixture
-async def sb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Sandbox]:
-    sandbox = await start(tmp_path, monkeypatch)
-    yield sandbox
-    await sandbox.aclose()
 
 
-@pytest.fixture
-async def sb_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Sandbox]:
-    sandbox = await start(tmp_path, monkeypatch, ("update-fails",))
-    yield sandbox
-    await sandbox.aclose()
 
 
 def clients_of(sb: Sandbox) -> AwsClients:

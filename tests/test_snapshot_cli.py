@@ -7,31 +7,14 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from sandbox.core import Sandbox
 from services.audit import read_records
 from services.errors import AccessDenied, ConfigError, ReadOnlyRefused
-from tests.test_snapshots import start_sandbox
 from tui.cli import snapshot_cmd
 from tui.cli.session import Session
-
-
-@pytest.fixture
-async def sb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Sandbox]:
-    sandbox = await start_sandbox(tmp_path, monkeypatch)
-    yield sandbox
-    await sandbox.aclose()
-
-
-@pytest.fixture
-async def sb_read_only_iam(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Sandbox]:
-    sandbox = await start_sandbox(tmp_path, monkeypatch, ("read-only-iam",))
-    yield sandbox
-    await sandbox.aclose()
 
 
 async def snapshot(sb: Sandbox, *argv: str, read_only: bool = False) -> int:

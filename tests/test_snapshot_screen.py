@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from collections.abc import Callable
 
-import pytest
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import DataTable, ProgressBar, Static
@@ -16,7 +14,6 @@ from services.aws import AwsClients
 from services.config import Profile
 from services.snapshots import find_databases, list_snapshots
 from services.stack import load_stack
-from tests.test_snapshots import start_sandbox
 from tui.screens.snapshots import READ_ONLY_NOTE, ConfirmScreen, SnapshotScreen
 
 
@@ -33,18 +30,8 @@ class Host(App[None]):
         self.push_screen(SnapshotScreen(self.profile, read_only=self.read_only))
 
 
-@pytest.fixture
-async def sb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Sandbox]:
-    sandbox = await start_sandbox(tmp_path, monkeypatch)
-    yield sandbox
-    await sandbox.aclose()
 
 
-@pytest.fixture
-async def sb_read_only_iam(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Sandbox]:
-    sandbox = await start_sandbox(tmp_path, monkeypatch, ("read-only-iam",))
-    yield sandbox
-    await sandbox.aclose()
 
 
 async def until(pilot: Pilot[None], condition: Callable[[], bool], steps: int = 300) -> bool:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -49,38 +47,10 @@ REDIS = Database("Redis", "AWS::ElastiCache::ReplicationGroup", "ttes-demo-redis
 FOLLOW = {"interval": 0.1, "max_interval": 0.2}
 
 
-async def start_sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scenarios: tuple[str, ...] = ()) -> Sandbox:
-    """A fresh sandbox in this process, with snapshots that take 0.6 s."""
-    from moto import settings
-    from moto.moto_api._internal.models import moto_api_backend
-
-    import sandbox.snapshots as sandbox_snapshots
-
-    # moto's state and its IAM switch are process-wide: start clean and restore them after.
-    monkeypatch.setattr(settings, "INITIAL_NO_AUTH_ACTION_COUNT", settings.INITIAL_NO_AUTH_ACTION_COUNT)
-    monkeypatch.setattr(sandbox_snapshots, "PROGRESS_SECONDS", 0.6)
-    for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(key, raising=False)
-    moto_api_backend.reset()
-    sb = Sandbox(tmp_path / "sandbox", scenarios)
-    await sb.__aenter__()
-    for key, value in sb.environ.items():
-        monkeypatch.setenv(key, value)
-    return sb
 
 
-@pytest.fixture
-async def sb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Sandbox]:
-    sandbox = await start_sandbox(tmp_path, monkeypatch)
-    yield sandbox
-    await sandbox.aclose()
 
 
-@pytest.fixture
-async def sb_read_only_iam(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Sandbox]:
-    sandbox = await start_sandbox(tmp_path, monkeypatch, ("read-only-iam",))
-    yield sandbox
-    await sandbox.aclose()
 
 
 async def databases_of(sb: Sandbox) -> tuple[AwsClients, dict[str, Database]]:

@@ -19,11 +19,12 @@ from widgets.event_table import EventRow, EventTable
 POLL_SECONDS = 5.0
 
 
-def event_rows(events: Iterable[StackEvent]) -> list[EventRow]:
+def event_rows(events: Iterable[StackEvent], time_format: str = "%m-%d %H:%M:%S") -> list[EventRow]:
+    """Stack events as the event table's rows."""
     return [
         EventRow(
             event_id=e.event_id,
-            time=f"{e.timestamp:%m-%d %H:%M:%S}",
+            time=e.timestamp.strftime(time_format),
             logical_id=e.logical_id,
             resource_type=e.resource_type,
             status=e.status,

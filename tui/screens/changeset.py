@@ -33,7 +33,8 @@ from services.changes_execute import (
 from services.changesets import ChangeSetPlan, UpdateDraft, create_change_set, delete_change_set, prepare_update
 from services.config import Profile
 from services.errors import ConsoleError
-from tui.screens.changeset_view import change_rows, event_rows, failures_text, param_fields, result_text
+from tui.panes.events import event_rows
+from tui.screens.changeset_view import change_rows, failures_text, param_fields, result_text
 from widgets.changes_form import ParameterForm
 from widgets.changes_table import ChangesTable
 from widgets.event_table import EventTable
@@ -355,7 +356,7 @@ class ChangeSetScreen(Screen[None]):
     def show_progress(self, progress: UpdateProgress) -> None:
         self.progress = progress
         self.query_one("#progress-line", Static).update(Text(progress.status_line))
-        self.query_one(EventTable).add_events(event_rows(progress.events))
+        self.query_one(EventTable).add_events(event_rows(progress.events, "%H:%M:%S"))
         if progress.finished:
             self.query_one("#failures", Static).update(failures_text(progress))
             self.query_one("#result", Static).update(result_text(progress, POST_UPDATE_CHECKLIST))

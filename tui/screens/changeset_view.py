@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from rich.text import Text
 
 from services.changes_execute import UpdateProgress
 from services.changesets import ChangeSetPlan, UpdateDraft
-from services.stack import StackEvent
 from widgets.changes_form import ParamField
 from widgets.changes_table import ChangeRow
-from widgets.event_table import EventRow
 from widgets.stack_summary import clean
 
 
@@ -54,20 +52,6 @@ def change_rows(plan: ChangeSetPlan) -> list[ChangeRow]:
             )
         )
     return rows
-
-
-def event_rows(events: Iterable[StackEvent]) -> list[EventRow]:
-    return [
-        EventRow(
-            event_id=e.event_id,
-            time=f"{e.timestamp:%H:%M:%S}",
-            logical_id=e.logical_id,
-            resource_type=e.resource_type,
-            status=e.status,
-            reason=e.reason,
-        )
-        for e in events
-    ]
 
 
 def failures_text(progress: UpdateProgress) -> Text:
