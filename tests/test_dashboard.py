@@ -152,3 +152,16 @@ async def test_enter_on_a_health_line_opens_its_details(aws_env: RunningSandbox)
         await wait_for(pilot, lambda: isinstance(app.screen, CheckDetailsScreen))
         await pilot.press("escape")
         assert isinstance(app.screen, DashboardScreen)
+
+
+def test_help_lists_the_keys_each_part_binds() -> None:
+    from rich.console import Console
+
+    from tui.screens.help import key_table
+
+    console = Console(width=100, record=True)
+    console.print(key_table())
+    text = console.export_text()
+    for group in ("Everywhere", "Health", "Journal", "Uplinks", "Snapshots (s)", "Change set (c)"):
+        assert group in text
+    assert "Follow" in text and "Use in change set" in text and "Quit" in text

@@ -1,7 +1,9 @@
-"""The help screen (``?`` / F1): every key, grouped by where it works."""
+"""The help screen (``?`` / F1): every key, read from the bindings where it works."""
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator
 from typing import ClassVar
 
 from rich.table import Table
@@ -12,52 +14,57 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
-    (
-        "Everywhere",
-        (
-            ("?  F1", "this help"),
-            ("ctrl+p", "command palette"),
-            ("r", "refresh the stack and re-run checks"),
-            ("1 2 3 4", "Journal, Uplinks, Events, Metrics tab"),
-            ("tab  shift+tab", "move between panes"),
-            ("s", "snapshots of the databases"),
-            ("c", "guided change set"),
-            ("esc", "back / close"),
-            ("q", "quit"),
-        ),
-    ),
-    (
-        "Health",
-        (
-            ("enter", "everything the check saw (certificate chain, every resolver)"),
-            ("r", "check again now (every 60 s anyway)"),
-        ),
-    ),
-    (
-        "Journal",
-        (
-            ("End  s", "follow again"),
-            ("w  t  l", "wrap, timestamps, minimum level"),
-            ("/", "filter (regex, ! inverts)"),
-            ("n  N", "next / previous match"),
-            ("e  E", "next / previous error"),
-            ("m", "mark a line"),
-            ("enter", "fields of the entry"),
-            ("ctrl+s", "save the filtered view"),
-        ),
-    ),
-    (
-        "Uplinks",
-        (
-            ("p", "pause"),
-            ("/", "filter by app, device or text"),
-            ("d", "devices view"),
-            ("enter", "one uplink in full"),
-            ("ctrl+s", "export NDJSON (AWS IoT console format)"),
-        ),
-    ),
+# Where keys work, and the classes whose BINDINGS define them (module, class).
+SOURCES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    ("Everywhere", (("tui.app", "TtesConsoleApp"), ("tui.screens.dashboard", "DashboardScreen"))),
+    ("Health", (("widgets.health_list", "HealthList"),)),
+    ("Journal", (("tui.panes.journal", "JournalPane"), ("widgets.journal_view", "JournalView"))),
+    ("Uplinks", (("tui.panes.uplinks", "UplinksPane"), ("widgets.uplink_feed", "UplinkFeedView"))),
+    ("Metrics", (("tui.panes.metrics", "MetricsPane"),)),
+    ("Snapshots (s)", (("tui.screens.snapshots", "SnapshotScreen"),)),
+    ("Change set (c)", (("tui.screens.changeset", "ChangeSetScreen"),)),
 )
+EXTRA = {
+    "Everywhere": (("ctrl+p", "command palette"), ("tab", "next pane")),
+    "Health": (("enter", "everything the check saw (certificate chain, every resolver)"), ("r", "check again now")),
+}
+
+
+def _bindings(module: str, cls: str) -> Iterator[Binding]:
+    try:
+        owner = getattr(importlib.import_module(module), cls)
+    except (ImportError, AttributeError):
+        return
+    for binding in owner.__dict__.get("BINDINGS", []):
+        if isinstance(binding, Binding):
+            yield binding
+        elif isinstance(binding, tuple) and len(binding) >= 3:
+            yield Binding(*binding)
+
+
+def _keys(binding: Binding) -> str:
+    names = {"question_mark": "?", "slash": "/", "escape": "esc", "space": "space"}
+    return "  ".join(names.get(k.strip(), k.strip()) for k in binding.key.split(","))
+
+
+def key_table() -> Table:
+    """Every documented key, grouped by where it works."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(no_wrap=True, style="bold")
+    table.add_column()
+    for group, owners in SOURCES:
+        rows = [(_keys(b), b.description) for module, cls in owners for b in _bindings(module, cls) if b.description]
+        rows += list(EXTRA.get(group, ()))
+        if not rows:
+            continue
+        table.add_row(Text(group, style="bold underline"), "")
+        seen: set[str] = set()
+        for keys, what in rows:
+            if keys not in seen:
+                seen.add(keys)
+                table.add_row(keys, what)
+        table.add_row("", "")
+    return table
 
 
 class HelpScreen(ModalScreen[None]):
@@ -75,17 +82,9 @@ class HelpScreen(ModalScreen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        table = Table.grid(padding=(0, 2))
-        table.add_column(no_wrap=True, style="bold")
-        table.add_column()
-        for group, keys in KEYS:
-            table.add_row(Text(group, style="bold underline"), "")
-            for key, what in keys:
-                table.add_row(key, what)
-            table.add_row("", "")
         with VerticalScroll() as scroll:
             scroll.border_title = "Keys"
-            yield Static(table)
+            yield Static(key_table())
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)
