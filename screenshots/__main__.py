@@ -67,9 +67,42 @@ async def palette(pilot: Pilot[int]) -> None:
     await settle(pilot)
 
 
-async def events_tab(pilot: Pilot[int]) -> None:
-    await until(pilot, lambda: stack_shown(pilot))
-    await pilot.press("3")
+def health_checked(pilot: Pilot[int]) -> bool:
+    from tui.panes.health import HealthPane
+
+    return any(len(p.results) >= 6 for p in pilot.app.screen.query(HealthPane))
+
+
+async def health(pilot: Pilot[int]) -> None:
+    await until(pilot, lambda: stack_shown(pilot) and health_checked(pilot))
+    await settle(pilot, 1.0)
+
+
+async def check_details(pilot: Pilot[int]) -> None:
+    from widgets.health_list import HealthList
+
+    await health(pilot)
+    health_list = pilot.app.screen.query_one(HealthList)
+    health_list.focus()
+    health_list.highlighted = 2  # tls: the certificate chain
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+def tab(key: str, seconds: float = 4.0) -> Steps:
+    async def steps(pilot: Pilot[int]) -> None:
+        await until(pilot, lambda: stack_shown(pilot))
+        await pilot.press(key)
+        await settle(pilot, seconds)
+
+    return steps
+
+
+async def devices(pilot: Pilot[int]) -> None:
+    from tui.panes.uplinks import UplinksPane
+
+    await tab("2", 6.0)(pilot)
+    pilot.app.screen.query_one(UplinksPane).action_toggle_devices()
     await settle(pilot, 1.0)
 
 
@@ -78,17 +111,16 @@ SHOTS: list[Shot] = [
     Shot("dashboard-200x50", (200, 50), dashboard),
     Shot("help", (80, 24), help_screen),
     Shot("command-palette", (100, 30), palette),
-    Shot("events", (120, 30), events_tab),
+    Shot("events", (120, 30), tab("3", 1.0)),
+    Shot("health", (120, 30), health),
+    Shot("health-two-failures", (120, 30), health, scenarios=("dns-mismatch", "plaintext-open")),
+    Shot("check-details", (120, 40), check_details),
+    Shot("journal", (200, 50), tab("1")),
+    Shot("journal-80x24", (80, 24), tab("1")),
+    Shot("uplinks", (200, 50), tab("2", 6.0)),
+    Shot("devices", (200, 50), devices),
+    Shot("metrics", (200, 50), tab("4", 4.0)),
 ]
-
-
-def extra_shots() -> list[Shot]:
-    """Shots contributed by capability modules (``screenshots/<name>_shots.py`` exposing SHOTS)."""
-    found: list[Shot] = []
-    for path in sorted(HERE.glob("*_shots.py")):
-        module = __import__(f"screenshots.{path.stem}", fromlist=["SHOTS"])
-        found.extend(module.SHOTS)
-    return found
 
 
 async def take(shots: list[Shot]) -> None:
@@ -123,7 +155,7 @@ async def screens_with_their_own_sandbox(names: list[str]) -> None:
 
 
 def main(names: list[str]) -> int:
-    shots = SHOTS + extra_shots()
+    shots = SHOTS
     if names:
         shots = [s for s in shots if s.name in names]
 
