@@ -83,6 +83,11 @@ async def test_tabs_switch_with_number_keys(aws_env: RunningSandbox) -> None:
         assert tabs.active == "tab-events"
         await pilot.press("1")
         assert tabs.active == "tab-journal"
+        await pilot.pause()
+        assert app.focused is not None and "journal" in [w.id for w in app.focused.ancestors_with_self]
+        await pilot.press("2")
+        await pilot.pause()
+        assert app.focused is not None and app.focused.id == "uplinks-feed"  # its keys work at once
         await pilot.press("4")
         assert tabs.active == "tab-metrics"
 

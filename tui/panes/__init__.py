@@ -34,3 +34,10 @@ class Pane(Vertical):
 
     def reload(self) -> None:
         """The operator asked for fresh data (``r``)."""
+
+    def focus_content(self) -> None:
+        """Give the keyboard to the pane's first focusable widget (its view, its list)."""
+        for widget in self.screen.focus_chain:
+            if self in widget.ancestors:
+                widget.focus()
+                return

@@ -19,6 +19,8 @@ from services.stack import Stack, load_stack
 from tui.panes import Pane
 
 if TYPE_CHECKING:
+    from textual.widgets import TabbedContent
+
     from tui.panes.health import HealthPane
 
 # Panes built by their own capability modules: (tab title, module, class, pane id).
@@ -145,6 +147,12 @@ class DashboardScreen(Screen[None]):
             self.notify(str(exc), title="Stack", severity="error", timeout=8)
             return
         self.stack_loaded(stack)
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """A tab's keys work as soon as it is shown: focus its view."""
+        for pane in event.pane.query(Pane):
+            pane.focus_content()
+            break
 
     def on_health_pane_details_requested(self, event: HealthPane.DetailsRequested) -> None:
         """Enter on a health line: everything that check saw (full chain, every resolver)."""

@@ -1,0 +1,308 @@
+"""Benchmark: uplinks/s from an MQTT broker to the screen, next to a bare awscrt subscriber, same run.
+
+    .venv/bin/python bench/uplinks.py [--messages N] [--keys K]
+
+Debian's mosquitto (mTLS, ``require_certificate true``; it is a C broker, so it is not the
+bottleneck the pure-Python sandbox broker would be) takes a QoS 1 flood of N ApplicationUp
+messages (the simulator's, with unique f_cnt) from a publisher process. Two subscribers take the
+same flood at once:
+
+- the baseline: a bare awscrt MQTT 3.1.1 subscriber (QoS 1, mTLS) that only counts;
+- the TUI: the Uplinks tab (UplinksPane in a Textual app) running in tmux at 200×50, through
+  services.iot (parse, per-device state, feed view).
+
+Printed: each one's msg/s (first to last message), the TUI/baseline ratio, messages lost, the
+p95 latency of K keys sent with ``tmux send-keys`` during the flood (sent → handled), and the
+TUI process's RSS at the end. Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import ClassVar
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def make_certs(work: Path) -> None:
+    import trustme
+
+    ca = trustme.CA()
+    ca.cert_pem.write_to_path(str(work / "ca.pem"))
+    server = ca.issue_cert("127.0.0.1")
+    server.cert_chain_pems[0].write_to_path(str(work / "server.pem"))
+    server.private_key_pem.write_to_path(str(work / "server.key"))
+    client = ca.issue_cert("bench", common_name="bench")
+    client.cert_chain_pems[0].write_to_path(str(work / "client.pem"))
+    client.private_key_pem.write_to_path(str(work / "client.key"))
+
+
+def start_mosquitto(work: Path, port: int) -> subprocess.Popen[bytes]:
+    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    conf = work / "mosquitto.conf"
+    conf.write_text(
+        f"listener {port} 127.0.0.1\ncafile {work / 'ca.pem'}\ncertfile {work / 'server.pem'}\n"
+        f"keyfile {work / 'server.key'}\nrequire_certificate true\nuse_identity_as_username true\n"
+        "allow_anonymous false\npersistence false\nmax_queued_messages 2000000\nmax_inflight_messages 1000\n"
+        "log_dest none\nuser root\n")
+    proc = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.1).close()
+            return proc
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit("mosquitto did not start")
+
+
+def connection(work: Path, port: int, client_id: str):  # type: ignore[no-untyped-def]
+    from awsiot import mqtt_connection_builder
+
+    return mqtt_connection_builder.mtls_from_path(
+        cert_filepath=str(work / "client.pem"), pri_key_filepath=str(work / "client.key"), endpoint="127.0.0.1",
+        port=port, client_id=client_id, ca_filepath=str(work / "ca.pem"), enable_metrics_collection=False,
+        clean_session=False, keep_alive_secs=120)
+
+
+def bare_subscriber(work: str, port: int, n: int, ready, out) -> None:  # type: ignore[no-untyped-def]
+    """The baseline: awscrt at QoS 1, counting in the callback, nothing else."""
+    import threading
+
+    from awscrt import mqtt
+
+    done = threading.Event()
+    stamps: list[float] = []
+    count = 0
+
+    def on_message(topic: str, payload: bytes, **kwargs: object) -> None:
+        nonlocal count
+        count += 1
+        if count == 1 or count == n:
+            stamps.append(time.time())
+        if count >= n:
+            done.set()
+
+    conn = connection(Path(work), port, "bench-bare")
+    conn.connect().result(10)
+    conn.subscribe("lorawan/#", mqtt.QoS.AT_LEAST_ONCE, on_message)[0].result(10)
+    ready.set()
+    done.wait(3600)
+    out.put({"count": count, "first": stamps[0], "last": stamps[-1]})
+    conn.disconnect().result(5)
+
+
+def publisher(work: str, port: int, n: int, go) -> None:  # type: ignore[no-untyped-def]
+    from awscrt import mqtt
+
+    from sandbox.uplink_sim import UplinkSimulator
+
+    sim = UplinkSimulator("ttes-bench", seed=3)
+    templates = []
+    for dev in sim.devices:  # one message per device, f_cnt as a slot: unique uplinks at any rate
+        doc = sim.application_up(dev, time.time())
+        doc["uplink_message"]["f_cnt"] = 999_999_999  # type: ignore[index]
+        head, tail = json.dumps(doc, separators=(",", ":")).encode().split(b"999999999")
+        templates.append((sim.topic(dev), head, tail))
+    conn = connection(Path(work), port, "bench-publisher")
+    conn.connect().result(10)
+    go.wait()
+    window = []
+    for i in range(n):
+        topic, head, tail = templates[i % len(templates)]
+        future, _ = conn.publish(topic, head + str(i // len(templates)).encode() + tail, mqtt.QoS.AT_LEAST_ONCE)
+        window.append(future)
+        if len(window) >= 2000:  # keep a bounded number of unacknowledged publishes in flight
+            window.pop(0).result(60)
+    for future in window:
+        future.result(60)
+    conn.disconnect().result(5)
+
+
+def tui_child(work: str, port: int, n: int) -> None:
+    """Runs inside tmux: the Uplinks tab, recording arrivals and key handling in files."""
+    from textual.app import App, ComposeResult
+    from textual.binding import Binding, BindingType
+
+    from services.config import IotSettings, Profile
+    from tui.panes.uplinks import UplinksPane
+
+    w = Path(work)
+    profile = Profile(name="bench", stack="ttes-bench", iot=IotSettings(
+        auth="mtls", endpoint="127.0.0.1", port=port, ca_file=str(w / "ca.pem"), cert_file=str(w / "client.pem"),
+        key_file=str(w / "client.key"), topic="lorawan/{stack}/+/things/+/up"))
+
+    class BenchApp(App[None]):
+        BINDINGS: ClassVar[list[BindingType]] = [Binding("f12", "mark", "mark", show=False)]
+
+        def compose(self) -> ComposeResult:
+            self.pane = UplinksPane(profile, max_lines=20_000)
+            yield self.pane
+
+        def on_mount(self) -> None:
+            self.first = 0.0
+            self.keys = (w / "keys.txt").open("a")
+            self.set_interval(0.05, self.watch_count)
+            self.lags: list[float] = []
+            self.last_tick = time.perf_counter()
+            self.set_interval(0.01, self.tick)
+
+        def tick(self) -> None:
+            now = time.perf_counter()
+            if self.first:
+                self.lags.append((now - self.last_tick - 0.01) * 1000)
+            self.last_tick = now
+
+        def action_mark(self) -> None:
+            self.keys.write(f"{time.time()}\n")
+            self.keys.flush()
+
+        def watch_count(self) -> None:
+            pane = self.pane
+            if pane.state == "connected" and not (w / "tui-ready").exists():
+                (w / "tui-ready").write_text("1")
+            got = pane.total + pane.duplicates
+            if got and not self.first:
+                self.first = time.time()
+            if got >= n or (self.first and time.time() - self.first > 600):
+                rss_kb = int(Path("/proc/self/status").read_text().split("VmRSS:")[1].split()[0])
+                status = pane.status
+                (w / "tui.json").write_text(json.dumps({
+                    "count": pane.total, "duplicates": pane.duplicates, "first": self.first, "last": time.time(),
+                    "dropped": status.dropped if status else None, "rss_mb": rss_kb / 1024,
+                    "lag_p95_ms": sorted(self.lags)[int(0.95 * (len(self.lags) - 1))] if self.lags else None,
+                    "lag_max_ms": max(self.lags, default=None)}))
+                self.exit()
+
+    if os.environ.get("BENCH_SWITCH_INTERVAL"):
+        sys.setswitchinterval(float(os.environ["BENCH_SWITCH_INTERVAL"]))
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+
+        cProfile.runctx("BenchApp().run()", globals(), locals(), os.environ["BENCH_PROFILE"])
+    else:
+        BenchApp().run()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--keys", type=int, default=60)
+    parser.add_argument("--tui-child", nargs=3, metavar=("WORK", "PORT", "N"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.tui_child:
+        tui_child(args.tui_child[0], int(args.tui_child[1]), int(args.tui_child[2]))
+        return 0
+    for tool in ("mosquitto", "tmux"):
+        if not (shutil.which(tool) or Path(f"/usr/sbin/{tool}").exists()):
+            raise SystemExit(f"{tool} is needed: apt-get install {tool}")
+    n = args.messages
+    work = Path(tempfile.mkdtemp(prefix="bench-uplinks-"))
+    make_certs(work)
+    port = free_port()
+    broker = start_mosquitto(work, port)
+    ctx = multiprocessing.get_context("spawn")
+    ready, go, out = ctx.Event(), ctx.Event(), ctx.Queue()
+    bare = ctx.Process(target=bare_subscriber, args=(str(work), port, n, ready, out))
+    pub = ctx.Process(target=publisher, args=(str(work), port, n, go))
+    session = f"bench-uplinks-{os.getpid()}"
+    try:
+        bare.start()
+        ready.wait(30)
+        profile_env = "".join(f"{k}={os.environ[k]} " for k in ("BENCH_PROFILE", "BENCH_SWITCH_INTERVAL")
+                              if os.environ.get(k))
+        child = f"{profile_env}{sys.executable} {Path(__file__).resolve()} --tui-child {work} {port} {n}"
+        subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "200", "-y", "50",
+                        f"cd {ROOT} && {child}; sleep 2"], check=True)
+        deadline = time.time() + 60
+        while not (work / "tui-ready").exists():
+            if time.time() > deadline:
+                raise SystemExit("the TUI did not connect within 60 s")
+            time.sleep(0.1)
+        idle_sent = send_keys(session, work, 10)
+        idle_handled = handled_keys(work)
+        pub.start()
+        go.set()
+        sent: list[float] = []
+        time.sleep(1.0)
+        for _ in range(args.keys):  # keys during the flood
+            if (work / "tui.json").exists():
+                break
+            sent.append(time.time())
+            subprocess.run(["tmux", "send-keys", "-t", session, "F12"], check=True)
+            time.sleep(0.25)
+        baseline = out.get(timeout=3600)
+        deadline = time.time() + 3600
+        while not (work / "tui.json").exists() and time.time() < deadline:
+            time.sleep(0.2)
+        pub.join(60)
+        tui = json.loads((work / "tui.json").read_text())
+    finally:
+        time.sleep(1.0 if os.environ.get("BENCH_PROFILE") else 0)
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        for proc in (bare, pub):
+            if proc.is_alive():
+                proc.kill()
+        broker.terminate()
+    handled = handled_keys(work)[len(idle_handled):]
+    p95 = percentile95(sent, handled)
+    idle_p95 = percentile95(idle_sent, idle_handled)
+    bare_rate = baseline["count"] / max(1e-9, baseline["last"] - baseline["first"])
+    tui_rate = tui["count"] / max(1e-9, tui["last"] - tui["first"])
+    lost = n - tui["count"] - tui["duplicates"]
+    print(f"messages                  {n:,} at QoS 1 through mosquitto (mTLS), ~{len(templates_size(work))} B each")
+    print(f"bare awscrt subscriber    {bare_rate:10,.0f} msg/s   (baseline, same run; {baseline['count']:,} received)")
+    print(f"TUI (Uplinks tab, tmux)   {tui_rate:10,.0f} msg/s   = {tui_rate / bare_rate:.2f}× the baseline")
+    print(f"lost by the TUI           {lost:,} (duplicates {tui['duplicates']:,}, dropped in queue {tui['dropped']})")
+    print(f"key latency during flood  p95 {p95:.0f} ms over {len(sent)} keys (tmux send-keys → handler); "
+          f"idle before the flood p95 {idle_p95:.0f} ms")
+    print(f"TUI RSS after the flood   {tui['rss_mb']:.0f} MB")
+    print(f"TUI event-loop lag        p95 {tui['lag_p95_ms']:.0f} ms, max {tui['lag_max_ms']:.0f} ms (10 ms timer)")
+    return 0
+
+
+def send_keys(session: str, work: Path, count: int) -> list[float]:
+    sent = []
+    for _ in range(count):
+        sent.append(time.time())
+        subprocess.run(["tmux", "send-keys", "-t", session, "F12"], check=True)
+        time.sleep(0.25)
+    time.sleep(0.5)
+    return sent
+
+
+def handled_keys(work: Path) -> list[float]:
+    path = work / "keys.txt"
+    return [float(x) for x in path.read_text().split()] if path.exists() else []
+
+
+def percentile95(sent: list[float], handled: list[float]) -> float:
+    latencies = sorted((h - s) * 1000 for s, h in zip(sent, handled, strict=False))
+    return latencies[int(0.95 * (len(latencies) - 1))] if latencies else float("nan")
+
+
+def templates_size(work: Path) -> bytes:
+    from sandbox.uplink_sim import UplinkSimulator
+
+    sim = UplinkSimulator("ttes-bench", seed=3)
+    return json.dumps(sim.application_up(sim.devices[0], time.time()), separators=(",", ":")).encode()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

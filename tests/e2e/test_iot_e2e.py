@@ -1,0 +1,139 @@
+"""End-to-end tier: the mTLS uplink feed against Debian's mosquitto with ``require_certificate true``.
+
+The fixture starts ``mosquitto`` on a loopback port with trustme certificates; the test skips when
+the binary is absent (``apt-get install mosquitto``). Debian's build has no websocket listener, so
+the websocket mode is covered against the sandbox broker (tests/test_iot.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import trustme
+
+from sandbox.uplink_sim import UplinkSimulator
+from services.config import IotSettings, Profile
+from services.devices import DeviceTracker, Seen
+from services.errors import AuthFailed
+from services.iot import UplinkFeed
+from services.uplinks import Uplink
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclasses.dataclass(frozen=True)
+class Mosquitto:
+    port: int
+    ca_file: str
+    cert_file: str
+    key_file: str
+    workdir: Path
+    ca: trustme.CA
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
+    binary = shutil.which("mosquitto") or next((p for p in ("/usr/sbin/mosquitto",) if Path(p).exists()), None)
+    if not binary:
+        pytest.skip("mosquitto is not installed (apt-get install mosquitto)")
+    ca = trustme.CA()
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    server = ca.issue_cert("127.0.0.1", "localhost")
+    server.cert_chain_pems[0].write_to_path(str(tmp_path / "server.pem"))
+    server.private_key_pem.write_to_path(str(tmp_path / "server.key"))
+    client = ca.issue_cert("ttes-console-e2e", common_name="ttes-console-e2e")  # mosquitto: username = CN
+    client.cert_chain_pems[0].write_to_path(str(tmp_path / "client.pem"))
+    client.private_key_pem.write_to_path(str(tmp_path / "client.key"))
+    port = _free_port()
+    conf = tmp_path / "mosquitto.conf"
+    conf.write_text(
+        f"listener {port} 127.0.0.1\n"
+        f"cafile {tmp_path / 'ca.pem'}\ncertfile {tmp_path / 'server.pem'}\nkeyfile {tmp_path / 'server.key'}\n"
+        "require_certificate true\nuse_identity_as_username true\nallow_anonymous false\n"
+        "persistence false\nlog_dest stderr\nlog_type error\nuser root\n"
+    )
+    proc = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 10
+    while True:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            break
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"mosquitto did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
+        time.sleep(0.05)
+    try:
+        yield Mosquitto(port, str(tmp_path / "ca.pem"), str(tmp_path / "client.pem"), str(tmp_path / "client.key"),
+                        tmp_path, ca)
+    finally:
+        proc.terminate()
+        proc.wait(5)
+
+
+def profile_for(m: Mosquitto, **changes: str) -> Profile:
+    iot = IotSettings(auth="mtls", endpoint="127.0.0.1", port=m.port, ca_file=m.ca_file, cert_file=m.cert_file,
+                      key_file=m.key_file)
+    return Profile(name="e2e", stack="ttes-demo", iot=dataclasses.replace(iot, **changes))
+
+
+def _publisher(m: Mosquitto) -> object:
+    from awsiot import mqtt_connection_builder
+
+    connection = mqtt_connection_builder.mtls_from_path(
+        cert_filepath=m.cert_file, pri_key_filepath=m.key_file, endpoint="127.0.0.1", port=m.port,
+        client_id="e2e-publisher", ca_filepath=m.ca_file, enable_metrics_collection=False, clean_session=True)
+    connection.connect().result(10)
+    return connection
+
+
+async def test_mtls_feed_against_mosquitto_requiring_certificates(mosquitto: Mosquitto) -> None:
+    from awscrt import mqtt
+
+    sim = UplinkSimulator("ttes-demo", seed=7)
+    async with UplinkFeed(profile_for(mosquitto)) as feed:
+        publisher = await asyncio.to_thread(_publisher, mosquitto)
+        for _ in range(200):
+            topic, payload = sim.next_message(time.time())
+            publisher.publish(topic, payload, mqtt.QoS.AT_LEAST_ONCE)  # type: ignore[attr-defined]
+        got: list[Uplink] = []
+        async with asyncio.timeout(20):
+            async for batch in feed.batches():
+                got += batch.uplinks
+                if len(got) >= 200:
+                    break
+        await asyncio.to_thread(lambda: publisher.disconnect().result(5))  # type: ignore[attr-defined]
+    assert len(got) == 200 and all(u.ok for u in got)
+    tracker = DeviceTracker()
+    assert Seen.DUPLICATE not in {tracker.observe(u).seen for u in got}
+
+
+async def test_wrong_server_ca_is_one_sentence(mosquitto: Mosquitto) -> None:
+    other = mosquitto.workdir / "other-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(other))
+    with pytest.raises(AuthFailed, match="does not trust"):
+        async with UplinkFeed(profile_for(mosquitto, ca_file=str(other))):
+            pass
+
+
+async def test_client_certificate_from_another_ca_is_refused_in_one_sentence(mosquitto: Mosquitto) -> None:
+    stranger = trustme.CA().issue_cert("stranger")
+    cert, key = mosquitto.workdir / "stranger.pem", mosquitto.workdir / "stranger.key"
+    stranger.cert_chain_pems[0].write_to_path(str(cert))
+    stranger.private_key_pem.write_to_path(str(key))
+    with pytest.raises(AuthFailed, match="refused"):
+        async with UplinkFeed(profile_for(mosquitto, cert_file=str(cert), key_file=str(key))):
+            pass

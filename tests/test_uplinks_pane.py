@@ -1,0 +1,127 @@
+"""The Uplinks tab with Pilot against the sandbox broker: live rows, pause, filter, detail, export, telemetry off."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from textual.app import App, ComposeResult
+
+from sandbox.core import SandboxContext
+from sandbox.mqtt import MqttPart
+from services.config import IotSettings, Profile
+from services.stack import Stack, StackParameter
+from services.uplinks import parse_message
+from tui.panes.uplinks import UplinksPane
+from widgets.device_table import DeviceTable, sparkline
+from widgets.uplink_detail import UplinkDetail
+from widgets.uplink_feed import UplinkFeedView
+
+
+@pytest.fixture
+async def broker(tmp_path: Path) -> AsyncIterator[MqttPart]:
+    part = MqttPart(rate=100.0)
+    await part.start(SandboxContext(workdir=tmp_path, scenarios=frozenset(), stack_name="ttes-demo"))
+    yield part
+    await part.stop()
+
+
+@pytest.fixture(autouse=True)
+def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+
+
+def profile_for(part: MqttPart) -> Profile:
+    return Profile(name="t", stack="ttes-demo", iot=dataclasses.replace(IotSettings(), **part.settings()["iot"]))
+
+
+class PaneApp(App[None]):
+    def __init__(self, pane: UplinksPane) -> None:
+        super().__init__()
+        self.pane = pane
+
+    def compose(self) -> ComposeResult:
+        yield self.pane
+
+
+def stack(telemetry: str) -> Stack:
+    params = (StackParameter("AWSIoTTelemetry", telemetry, "AWS IoT Telemetry."),)
+    return Stack("ttes-demo", "id", "eu-west-1", "CREATE_COMPLETE", "", {}, params, (), None, None)
+
+
+async def wait_for(predicate, pilot, seconds: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    async with asyncio.timeout(seconds):
+        while not predicate():
+            await pilot.pause(0.05)
+
+
+async def test_feed_pause_filter_detail_export(broker: MqttPart, tmp_path: Path) -> None:
+    pane = UplinksPane(profile_for(broker), export_dir=tmp_path)
+    async with PaneApp(pane).run_test(size=(160, 40)) as pilot:
+        view = pane.query_one(UplinkFeedView)
+        await wait_for(lambda: view.line_count >= 30, pilot)
+        assert "connected" in pane.header_text()[0] and "msg/s" in pane.header_text()[0]
+
+        view.focus()
+        await pilot.press("space")
+        frozen = view.line_count
+        await wait_for(lambda: view.held_count > 0, pilot)
+        assert view.line_count == frozen and "PAUSED" in pane.header_text()[0]
+        await pilot.press("space")
+        assert view.line_count > frozen and view.held_count == 0
+
+        await pilot.press("slash")
+        await pilot.press(*"app:climate")
+        await pilot.press("enter")
+        assert view.visible_lines and {line.application for line in view.visible_lines} == {"climate-sensors"}
+
+        await pilot.press("ctrl+s")
+        await wait_for(lambda: any(tmp_path.glob("uplinks-*.ndjson")), pilot)
+        exported = next(tmp_path.glob("uplinks-*.ndjson")).read_text().splitlines()
+        assert exported and all(parse_message("x", line).application_id == "climate-sensors" for line in exported)
+        assert {"format", "payload", "qos", "timestamp", "topic"} <= set(json.loads(exported[0]))
+
+        view.focus()
+        await pilot.press("up", "enter")
+        detail = pane.query_one(UplinkDetail)
+        assert detail.display and "climate-sensors/" in str(detail.root.label)
+        labels = [str(node.label) for node in _walk(detail.root)]
+        assert any(label.startswith("rx_metadata [") for label in labels)
+        await pilot.press("escape", "v")
+        await pilot.pause(1.2)
+        assert pane.query_one(DeviceTable).row_count > 0
+
+
+def _walk(node):  # type: ignore[no-untyped-def]
+    yield node
+    for child in node.children:
+        yield from _walk(child)
+
+
+async def test_telemetry_off_is_said_in_words(broker: MqttPart) -> None:
+    pane = UplinksPane(profile_for(broker), autostart=False)
+    async with PaneApp(pane).run_test(size=(120, 30)) as pilot:
+        pane.stack_loaded(stack("false"))
+        await pilot.pause()
+        message = str(pane.query_one("#uplinks-message").render())
+        assert "AWS IoT Telemetry is off" in message and "AWSIoTTelemetry=true" in message
+        assert "Telemetry is off" in pane.header_text()[0]
+
+
+async def test_unreachable_endpoint_is_one_sentence_in_the_pane(broker: MqttPart) -> None:
+    profile = profile_for(broker)
+    bad = dataclasses.replace(profile, iot=dataclasses.replace(profile.iot, port=1))
+    pane = UplinksPane(bad)
+    async with PaneApp(pane).run_test(size=(120, 30)) as pilot:
+        await wait_for(lambda: bool(pane.problem), pilot)
+        assert pane.problem.startswith("Cannot reach the IoT endpoint 127.0.0.1:1")
+
+
+def test_sparkline_scales_into_blocks() -> None:
+    assert sparkline([-120, -75, -30], low=-120, high=-30) == "▁▅█"
+    assert sparkline([]) == ""

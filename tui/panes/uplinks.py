@@ -1,0 +1,347 @@
+"""The Uplinks tab: the live AWS IoT feed, a devices view, one uplink as a tree, NDJSON export."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import deque
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.widgets import ContentSwitcher, Input, Static
+
+from services.config import Profile
+from services.devices import DeviceSummary, DeviceTracker, Observation, Seen
+from services.errors import ConsoleError
+from services.iot import AWS_CONNECTION_CAP, FeedStatus, UplinkBatch, UplinkFeed
+from services.iot_check import telemetry_enabled, telemetry_off_sentence
+from services.stack import Stack
+from services.uplinks import Uplink, export_record, uplink_as_json
+from tui.panes import Pane
+from widgets.device_table import DeviceRow, DeviceTable
+from widgets.uplink_detail import UplinkDetail
+from widgets.uplink_feed import FeedLine, UplinkFeedView
+
+RATE_WINDOW = 2.0
+BATCH_ITEMS = 100  # ≈ 5 ms of work per batch: keys stay responsive during a flood
+NEAR_CAP = 0.8
+
+
+def feed_line(entry: tuple[Uplink, Observation]) -> FeedLine:
+    """Format one uplink for the feed (called only for rows drawn or filtered)."""
+    uplink, obs = entry
+    when = datetime.fromtimestamp(uplink.timestamp).strftime("%H:%M:%S")
+    if obs.seen is Seen.RESET:
+        kind, mark = "reset", "rejoin"
+    elif obs.gap:
+        kind, mark = "gap", f"+{obs.gap} lost"
+    else:
+        kind, mark = "ok", ""
+    if uplink.problems:
+        kind, mark = "broken", mark or "broken"
+    summary = json.dumps(uplink.decoded_payload, ensure_ascii=False, separators=(",", ":"))[:120] \
+        if uplink.decoded_payload else (uplink.problems[0] if uplink.problems else uplink.frm_payload[:40])
+    return FeedLine(
+        time=when,
+        application=uplink.application_id,
+        device=uplink.device_id,
+        f_cnt="" if uplink.f_cnt is None else str(uplink.f_cnt),
+        mark=mark,
+        port="" if uplink.f_port is None else str(uplink.f_port),
+        radio=f"SF{uplink.spreading_factor}/{(uplink.bandwidth or 0) // 1000}" if uplink.spreading_factor else "",
+        mhz=f"{uplink.frequency / 1e6:.1f}" if uplink.frequency else "",
+        rssi="" if uplink.best_rssi is None else f"{uplink.best_rssi:.0f}",
+        snr="" if uplink.best_snr is None else f"{uplink.best_snr:.1f}",
+        gateways=str(len(uplink.gateways)),
+        summary=summary,
+        kind=kind,
+        item=entry,
+    )
+
+
+def device_row(s: DeviceSummary, now: float) -> DeviceRow:
+    ago = max(0.0, now - s.last_seen)
+    return DeviceRow(
+        key=f"{s.application_id}/{s.device_id}",
+        last_seen=f"{ago:.0f} s ago" if ago < 120 else f"{ago / 60:.0f} min ago",
+        application=s.application_id,
+        device=s.device_id,
+        uplinks=s.count,
+        lost=s.lost,
+        rejoins=s.resets,
+        f_cnt="" if s.last_f_cnt is None else str(s.last_f_cnt),
+        rssi=s.rssi,
+        snr=s.snr,
+        spreading_factors=" ".join(f"SF{sf}×{n}" for sf, n in s.spreading_factors.items()),
+        gateways=", ".join(s.gateways),
+        interval="" if s.usual_interval is None else f"{s.usual_interval:.0f} s",
+        silent=s.silent,
+    )
+
+
+class UplinksPane(Pane):
+    """Subscribes to the uplink topic and shows it live; the feed keeps running while other tabs show."""
+
+    DEFAULT_CSS = """
+    UplinksPane { height: 1fr; }
+    UplinksPane #uplinks-header { height: 1; }
+    UplinksPane #uplinks-status { width: 1fr; color: $text-muted; }
+    UplinksPane #uplinks-status.-problem { color: $error; }
+    UplinksPane #uplinks-status.-warning { color: $warning; }
+    UplinksPane #uplinks-filter { display: none; }
+    UplinksPane #uplinks-filter.-shown { display: block; }
+    UplinksPane #uplinks-message { padding: 1 2; }
+    UplinksPane ContentSwitcher { height: 1fr; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_pause", "Pause"),
+        Binding("slash", "filter", "Filter"),
+        Binding("v", "toggle_devices", "Devices"),
+        Binding("escape", "back", "Back", show=False),
+        Binding("ctrl+s", "export", "Export"),
+    ]
+
+    def __init__(self, profile: Profile, *, read_only: bool = False, max_lines: int = 20_000,
+                 export_dir: Path | None = None, autostart: bool = True, **kwargs: Any) -> None:
+        super().__init__(profile, read_only=read_only, **kwargs)
+        self.max_lines = max_lines
+        self.export_dir = export_dir
+        self.autostart = autostart
+        self.tracker = DeviceTracker()
+        self.status: FeedStatus | None = None
+        self.state = "idle"
+        self.problem = ""
+        self.telemetry_off = False
+        self.duplicates = 0
+        self.total = 0
+        self._arrivals: deque[tuple[float, int]] = deque()
+        self._conn_marks: deque[tuple[float, tuple[int, ...]]] = deque()
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="uplinks-header"):
+            yield Static("", id="uplinks-status")
+        yield Input(placeholder="filter: app:ID device:ID words — Enter applies, empty clears", id="uplinks-filter")
+        with ContentSwitcher(initial="uplinks-feed"):
+            yield UplinkFeedView(max_lines=self.max_lines, formatter=feed_line, id="uplinks-feed")
+            yield DeviceTable(id="uplinks-devices")
+            yield UplinkDetail(id="uplinks-detail")
+            yield Static("", id="uplinks-message")
+
+    def on_mount(self) -> None:
+        self.set_interval(0.5, self._refresh_header)
+        self.set_interval(1.0, self._refresh_devices)
+        if self.autostart:
+            self.start_feed()
+        self._refresh_header()
+
+    # --- dashboard calls ----------------------------------------------------------------------
+
+    def stack_loaded(self, stack: Stack) -> None:
+        super().stack_loaded(stack)
+        off = telemetry_enabled(stack) is False
+        if off:
+            self.workers.cancel_group(self, "uplinks-feed")
+            self.telemetry_off = True
+            self.state = "telemetry off"
+            self._say(telemetry_off_sentence(stack))
+        elif self.telemetry_off:
+            self.telemetry_off = False
+            self.start_feed()
+
+    def reload(self) -> None:
+        # A live feed is already fresh; only a failed or never-started one is worth reconnecting.
+        if not self.telemetry_off and (self.problem or self.state == "idle"):
+            self.start_feed()
+
+    def start_feed(self) -> None:
+        """(Re)connect and follow the feed; a running feed is replaced."""
+        self.problem = ""
+        self.state = "connecting…"
+        self.query_one(ContentSwitcher).current = "uplinks-feed"
+        self._follow()
+        self._refresh_header()
+
+    # --- the worker ---------------------------------------------------------------------------
+
+    @work(exclusive=True, group="uplinks-feed", exit_on_error=False)
+    async def _follow(self) -> None:
+        feed = UplinkFeed(self.profile)
+        try:
+            await feed.connect(self._on_status)
+            async for batch in feed.batches(max_items=BATCH_ITEMS):
+                self._ingest(batch)
+        except ConsoleError as exc:
+            self.state = "failed"
+            self.problem = str(exc)
+            self._say(str(exc))
+        finally:
+            await feed.close()
+
+    def _on_status(self, status: FeedStatus) -> None:
+        self.status = status
+        self.state = "connecting…" if status.state == "connecting" else status.state
+        self._refresh_header()
+
+    def _ingest(self, batch: UplinkBatch) -> None:
+        self.status = batch.status
+        self.state = batch.status.state
+        now = time.monotonic()
+        self._conn_marks.append((now, tuple(c.received for c in batch.status.connections)))
+        if not batch.uplinks:
+            return
+        lines = []
+        for uplink in batch.uplinks:
+            obs = self.tracker.observe(uplink)
+            if obs.seen is Seen.DUPLICATE:
+                self.duplicates += 1  # a QoS 1 redelivery after a reconnect: already on screen
+                continue
+            lines.append((uplink, obs))
+        self.total += len(lines)
+        self._arrivals.append((now, len(lines)))
+        self.query_one(UplinkFeedView).add_lines(lines)
+
+    # --- display ------------------------------------------------------------------------------
+
+    def _say(self, sentence: str) -> None:
+        self.query_one("#uplinks-message", Static).update(sentence)
+        self.query_one(ContentSwitcher).current = "uplinks-message"
+        self._refresh_header()
+
+    def rate(self) -> float:
+        now = time.monotonic()
+        while self._arrivals and now - self._arrivals[0][0] > RATE_WINDOW:
+            self._arrivals.popleft()
+        return sum(n for _, n in self._arrivals) / RATE_WINDOW
+
+    def connection_rates(self) -> list[float]:
+        now = time.monotonic()
+        while len(self._conn_marks) > 1 and now - self._conn_marks[0][0] > RATE_WINDOW:
+            self._conn_marks.popleft()
+        if len(self._conn_marks) < 2:
+            return []
+        (t0, first), (t1, last) = self._conn_marks[0], self._conn_marks[-1]
+        span = max(t1 - t0, 0.001)
+        return [(b - a) / span for a, b in zip(first, last, strict=False)]
+
+    def header_text(self) -> tuple[str, str]:
+        """The status line and its severity class ('' | -warning | -problem)."""
+        view = self.query_one(UplinkFeedView)
+        if self.telemetry_off:
+            return "AWS IoT Telemetry is off: no uplinks will arrive", "-warning"
+        if self.problem:
+            return f"not connected: {self.problem}", "-problem"
+        parts = [self.state]
+        if self.status is not None:
+            parts.append(f"{self.status.endpoint}:{self.status.port} {self.status.auth}")
+        parts.append(f"{self.rate():,.0f} msg/s")
+        severity = "-warning" if self.state in ("reconnecting", "connecting…") else ""
+        rates = self.connection_rates()
+        if len(rates) > 1:
+            parts.append("per connection " + "/".join(f"{r:.0f}" for r in rates))
+        if rates and max(rates) >= NEAR_CAP * AWS_CONNECTION_CAP:
+            parts.append(f"near AWS IoT's {AWS_CONNECTION_CAP} msg/s per connection: raise iot.connections")
+            severity = "-warning"
+        parts.append(f"{self.total:,} uplinks, {len(self.tracker)} devices")
+        if self.status is not None and self.status.dropped:
+            parts.append(f"dropped {self.status.dropped:,}")
+            severity = "-problem"
+        if view.evicted:
+            parts.append(f"oldest {view.evicted:,} scrolled out")
+        if self.duplicates:
+            parts.append(f"{self.duplicates:,} redelivered")
+        if view.paused:
+            parts.append(f"PAUSED ({view.held_count:,} waiting; space resumes)")
+        if view.filter_text:
+            parts.append(f"filter {view.filter_text!r} ({len(view.visible_lines):,} shown)")
+        return " · ".join(parts), severity
+
+    def _refresh_header(self) -> None:
+        text, severity = self.header_text()
+        status = self.query_one("#uplinks-status", Static)
+        status.update(text)
+        status.set_classes(severity)
+
+    def _refresh_devices(self) -> None:
+        if self.query_one(ContentSwitcher).current != "uplinks-devices":
+            return
+        now = time.time()
+        self.query_one(DeviceTable).show([device_row(s, now) for s in self.tracker.summaries(now)])
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def action_toggle_pause(self) -> None:
+        view = self.query_one(UplinkFeedView)
+        view.paused = not view.paused
+        self._refresh_header()
+
+    def action_filter(self) -> None:
+        field = self.query_one("#uplinks-filter", Input)
+        field.add_class("-shown")
+        field.value = self.query_one(UplinkFeedView).filter_text
+        field.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "uplinks-filter":
+            return
+        event.stop()
+        view = self.query_one(UplinkFeedView)
+        view.set_filter(event.value.strip())
+        event.input.remove_class("-shown")
+        self.query_one(ContentSwitcher).current = "uplinks-feed"
+        view.focus()
+        self._refresh_header()
+
+    def action_toggle_devices(self) -> None:
+        switcher = self.query_one(ContentSwitcher)
+        if self.telemetry_off or self.problem:
+            return
+        switcher.current = "uplinks-feed" if switcher.current == "uplinks-devices" else "uplinks-devices"
+        self._refresh_devices()
+
+    def action_back(self) -> None:
+        field = self.query_one("#uplinks-filter", Input)
+        if field.has_class("-shown"):
+            field.remove_class("-shown")
+        switcher = self.query_one(ContentSwitcher)
+        if switcher.current in ("uplinks-detail", "uplinks-devices"):
+            switcher.current = "uplinks-feed"
+            self.query_one(UplinkFeedView).focus()
+
+    def on_uplink_feed_view_chosen(self, event: UplinkFeedView.Chosen) -> None:
+        event.stop()
+        uplink, obs = event.line.item
+        gap = obs.gap
+        title = f"{uplink.application_id}/{uplink.device_id} f_cnt {uplink.f_cnt} · {uplink.topic}"
+        detail = self.query_one(UplinkDetail)
+        summary = {"parsed": uplink_as_json(uplink, gap)}
+        document = uplink.document
+        detail.show(title, {**summary, "message": document} if document is not None else summary,
+                    uplink.problems, uplink.raw)
+        self.query_one(ContentSwitcher).current = "uplinks-detail"
+        detail.focus()
+
+    def action_export(self) -> None:
+        items = self.query_one(UplinkFeedView).visible_items
+        if not items:
+            self.notify("Nothing to export yet.", severity="warning")
+            return
+        target = (self.export_dir or Path.cwd()) / f"uplinks-{datetime.now():%Y%m%d-%H%M%S}.ndjson"
+        self._export([uplink for uplink, _ in items], target)
+
+    @work(thread=True, exit_on_error=False, group="uplinks-export")
+    def _export(self, uplinks: list[Uplink], target: Path) -> None:
+        try:
+            with target.open("w", encoding="utf-8") as fh:
+                for uplink in uplinks:
+                    fh.write(json.dumps(export_record(uplink), ensure_ascii=False, default=str) + "\n")
+        except OSError as exc:
+            self.app.call_from_thread(self.notify, f"Could not write {target}: {exc.strerror}.", severity="error")
+            return
+        self.app.call_from_thread(
+            self.notify, f"Exported {len(uplinks):,} uplinks to {target} (AWS IoT export format).")

@@ -1,0 +1,317 @@
+"""A live, bounded feed of uplinks: line API, pause, filter, a cursor, Enter to open one.
+
+Rows live in a deque outside the renderer (at most ``max_lines``; the oldest are evicted and
+counted) as the caller's own items; ``formatter`` turns an item into a :class:`FeedLine` only
+when it is drawn (or filtered), so thousands of uplinks a second cost what the visible rows cost. Text from devices is drawn as text: control characters appear as
+``\\xNN`` and nothing is read as markup.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+HEADER = f"{'TIME':<8} {'APPLICATION':<16} {'DEVICE':<22} {'F_CNT':>7} {'':<9} {'PORT':>4} {'SF/BW':<8} " \
+         f"{'MHz':>7} {'RSSI':>5} {'SNR':>6} {'GW':>2}  PAYLOAD"
+
+
+def neutralise(text: str) -> str:
+    """Control and bidi characters as visible escapes."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else
+                        f"\\u{ord(m.group()):04x}", text) if _CONTROL.search(text) else text
+
+
+@dataclass(frozen=True)
+class FeedLine:
+    """One row: already-formatted cells; ``item`` is handed back when the row is chosen."""
+
+    time: str
+    application: str
+    device: str
+    f_cnt: str
+    mark: str  # "+3 lost", "rejoin", "broken", ""
+    port: str
+    radio: str  # "SF9/125"
+    mhz: str
+    rssi: str
+    snr: str
+    gateways: str
+    summary: str
+    kind: str = "ok"  # ok | gap | reset | broken
+    item: Any = None
+
+    def plain(self) -> str:
+        return (f"{self.time:<8} {self.application[:16]:<16} {self.device[:22]:<22} {self.f_cnt:>7} "
+                f"{self.mark[:9]:<9} {self.port:>4} {self.radio:<8} {self.mhz:>7} {self.rssi:>5} {self.snr:>6} "
+                f"{self.gateways:>2}  {self.summary}")
+
+    def matches(self, terms: Sequence[tuple[str, str]]) -> bool:
+        for field, value in terms:
+            if field == "app" and value not in self.application.lower():
+                return False
+            if field == "device" and value not in self.device.lower():
+                return False
+            if field == "text" and value not in self.plain().lower():
+                return False
+        return True
+
+
+def parse_filter(text: str) -> list[tuple[str, str]]:
+    """``app:ID device:ID words`` → terms; every term must match (case-insensitive substrings)."""
+    terms: list[tuple[str, str]] = []
+    for word in text.lower().split():
+        key, sep, value = word.partition(":")
+        if sep and key in ("app", "application") and value:
+            terms.append(("app", value))
+        elif sep and key in ("dev", "device") and value:
+            terms.append(("device", value))
+        else:
+            terms.append(("text", word))
+    return terms
+
+
+def _as_line(item: Any) -> FeedLine:
+    if isinstance(item, FeedLine):
+        return item
+    raise TypeError(f"UplinkFeedView needs a formatter for {type(item).__name__} items")
+
+
+class UplinkFeedView(ScrollView, can_focus=True):
+    """The uplink feed: newest at the bottom, followed unless paused or scrolled away."""
+
+    DEFAULT_CSS = """
+    UplinkFeedView { background: $surface; color: $text; height: 1fr; overflow: auto auto; }
+    UplinkFeedView > .uplink-feed--header { color: $text-muted; text-style: bold; }
+    UplinkFeedView > .uplink-feed--gap { color: $warning; }
+    UplinkFeedView > .uplink-feed--reset { color: $accent; text-style: bold; }
+    UplinkFeedView > .uplink-feed--broken { color: $error; }
+    UplinkFeedView > .uplink-feed--cursor { background: $boost; text-style: bold; }
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "uplink-feed--header", "uplink-feed--gap", "uplink-feed--reset", "uplink-feed--broken", "uplink-feed--cursor",
+    }
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("pageup", "cursor(-20)", "Page up", show=False),
+        Binding("pagedown", "cursor(20)", "Page down", show=False),
+        Binding("home,g", "home", "Oldest", show=False),
+        Binding("end,G", "end", "Newest", show=False),
+        Binding("enter", "choose", "Open"),
+    ]
+
+    paused: reactive[bool] = reactive(False)
+
+    class Chosen(Message):
+        """Enter on a row: the pane opens its item."""
+
+        def __init__(self, line: FeedLine) -> None:
+            super().__init__()
+            self.line = line
+
+    def __init__(self, max_lines: int = 20_000, formatter: Callable[[Any], FeedLine] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_lines = max(1, max_lines)
+        self.formatter: Callable[[Any], FeedLine] = formatter or _as_line
+        self._formatted: LRUCache[int, tuple[Any, FeedLine]] = LRUCache(1024)
+        self._lines: deque[Any] = deque()
+        self._held: list[Any] = []
+        self._visible: list[Any] = []
+        self._terms: list[tuple[str, str]] = []
+        self.filter_text = ""
+        self.evicted = 0
+        self._cursor: int | None = None  # index into _visible; None = follow the newest
+        self._styles: dict[str, Style] = {}
+        self._dirty = False
+
+    # --- data in ------------------------------------------------------------------------------
+
+    def line(self, item: Any) -> FeedLine:
+        """The formatted row of an item (cached while it is likely to be drawn again)."""
+        cached = self._formatted.get(id(item))
+        if cached is not None and cached[0] is item:
+            return cached[1]
+        line = self.formatter(item)
+        self._formatted.set(id(item), (item, line))
+        return line
+
+    def add_lines(self, lines: Sequence[Any]) -> None:
+        """Append items; while paused they wait (bounded) and appear on resume."""
+        if not lines:
+            return
+        if self.paused:
+            self._held.extend(lines)
+            if len(self._held) > self.max_lines:
+                self.evicted += len(self._held) - self.max_lines
+                del self._held[: len(self._held) - self.max_lines]
+            return
+        self._append(lines)
+        self._after_change()
+
+    def _append(self, lines: Sequence[Any]) -> None:
+        self._lines.extend(lines)
+        terms = self._terms
+        if terms:
+            self._visible.extend(item for item in lines if self.formatter(item).matches(terms))
+        else:
+            self._visible.extend(lines)
+        overflow = len(self._lines) - self.max_lines
+        if overflow > 0:
+            self.evicted += overflow
+            gone = [self._lines.popleft() for _ in range(overflow)]
+            if terms:
+                gone_ids = {id(line) for line in gone}
+                cut = 0
+                while cut < len(self._visible) and id(self._visible[cut]) in gone_ids:
+                    cut += 1
+            else:
+                cut = overflow
+            if cut:
+                del self._visible[:cut]
+                if self._cursor is not None:
+                    self._cursor = max(0, self._cursor - cut)
+                    self.scroll_to(y=max(0, self.scroll_y - cut), animate=False, immediate=True)
+
+    def on_mount(self) -> None:
+        # A flood repaints at most 10 times a second: each repaint costs the same however many rows arrived.
+        self.set_interval(1 / 10, self._repaint)
+
+    def _after_change(self, immediate: bool = False) -> None:
+        self._dirty = True
+        if immediate:  # the operator did something: show it now
+            self._repaint()
+
+    def _repaint(self) -> None:
+        if not self._dirty:
+            return
+        self._dirty = False
+        self.virtual_size = Size(0, len(self._visible) + 1)
+        if self._cursor is None:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        self.refresh()
+
+    def clear(self) -> None:
+        self._lines.clear()
+        self._visible.clear()
+        self._held.clear()
+        self._cursor = None
+        self._after_change(immediate=True)
+
+    @property
+    def line_count(self) -> int:
+        return len(self._lines)
+
+    @property
+    def visible_items(self) -> list[Any]:
+        return list(self._visible)
+
+    @property
+    def visible_lines(self) -> list[FeedLine]:
+        return [self.line(item) for item in self._visible]
+
+    @property
+    def held_count(self) -> int:
+        return len(self._held)
+
+    def set_filter(self, text: str) -> None:
+        self.filter_text = text
+        self._terms = parse_filter(text)
+        self._visible = [item for item in self._lines if not self._terms or self.formatter(item).matches(self._terms)]
+        self._cursor = None
+        self._after_change(immediate=True)
+
+    def watch_paused(self, paused: bool) -> None:
+        if not paused and self._held:
+            held, self._held = self._held, []
+            self._append(held)
+            self._after_change(immediate=True)
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def action_cursor(self, delta: int) -> None:
+        if not self._visible:
+            return
+        current = len(self._visible) - 1 if self._cursor is None else self._cursor
+        self._cursor = max(0, min(len(self._visible) - 1, current + delta))
+        if self._cursor == len(self._visible) - 1 and delta > 0:
+            self._cursor = None  # back at the newest: follow again
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        else:
+            self._scroll_to_cursor()
+        self.refresh()
+
+    def _scroll_to_cursor(self) -> None:
+        if self._cursor is None:
+            return
+        row = self._cursor + 1
+        height = max(1, self.scrollable_content_region.height)
+        if row < self.scroll_y + 1:
+            self.scroll_to(y=row - 1, animate=False, immediate=True)
+        elif row >= self.scroll_y + height:
+            self.scroll_to(y=row - height + 1, animate=False, immediate=True)
+
+    def action_home(self) -> None:
+        if self._visible:
+            self._cursor = 0
+            self.scroll_home(animate=False, immediate=True)
+            self.refresh()
+
+    def action_end(self) -> None:
+        self._cursor = None
+        self.scroll_end(animate=False, immediate=True, x_axis=False)
+        self.refresh()
+
+    def action_choose(self) -> None:
+        line = self.line_at_cursor()
+        if line is not None:
+            self.post_message(self.Chosen(line))
+
+    def line_at_cursor(self) -> FeedLine | None:
+        if not self._visible:
+            return None
+        return self.line(self._visible[-1 if self._cursor is None else self._cursor])
+
+    # --- drawing ------------------------------------------------------------------------------
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+
+    def _style(self, name: str) -> Style:
+        if name not in self._styles:
+            self._styles[name] = self.rich_style if name == "base" else \
+                self.get_component_rich_style(f"uplink-feed--{name}")
+        return self._styles[name]
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.scrollable_content_region.width
+        base = self._style("base")
+        if y == 0:  # the header stays put
+            return Strip([Segment(HEADER, base + self._style("header"))]).crop_extend(scroll_x, scroll_x + width, base)
+        index = scroll_y + y - 1
+        if index >= len(self._visible) or index < 0:
+            return Strip.blank(width, base)
+        line = self.line(self._visible[index])
+        style = base if line.kind == "ok" else base + self._style(line.kind)
+        cursor = len(self._visible) - 1 if self._cursor is None else self._cursor
+        if index == cursor and self.has_focus:
+            style += self._style("cursor")
+        return Strip([Segment(neutralise(line.plain()), style)]).crop_extend(scroll_x, scroll_x + width, style)
