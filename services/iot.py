@@ -380,8 +380,29 @@ class UplinkFeed:
 
 
 async def _wait(future: Any, timeout: float) -> Any:
-    """Await an awscrt (concurrent.futures) future; giving up must not cancel it under awscrt's feet."""
-    return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), timeout)
+    """Await an awscrt (concurrent.futures) future; giving up must not cancel it under awscrt's feet.
+
+    ``asyncio.wrap_future`` cancels the source future when the waiter is cancelled (a timeout, the
+    loop closing), and awscrt then fails setting its result on its own thread; relay instead.
+    """
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[Any] = loop.create_future()
+
+    def settle(source: Any) -> None:
+        if done.done():
+            return
+        error = source.exception()
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(source.result())
+
+    def relay(source: Any) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is already closed: nobody is waiting
+            loop.call_soon_threadsafe(settle, source)
+
+    future.add_done_callback(relay)
+    return await asyncio.wait_for(done, timeout)
 
 
 def _connect_error(exc: BaseException, where: str, auth: str) -> ConsoleError:
