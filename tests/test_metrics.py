@@ -57,6 +57,7 @@ async def test_metrics_pane_draws_charts_and_cycles_windows(aws_env: RunningSand
 def test_bars_scale_to_the_peak() -> None:
     assert bars([0, 5, 10], width=3, height=2) == ["  █", " ██"]
     assert bars([2, 2, 1, 1], width=2, height=1) == ["█▄"]  # more periods than columns: averaged
+    assert bars([1, 2], width=8, height=1) == ["▄▄▄ ███ "]  # fewer: widened, one column apart
 
 
 def test_check_reports_iot(sandbox: RunningSandbox) -> None:

@@ -14,17 +14,23 @@ EIGHTHS = " ▁▂▃▄▅▆▇█"
 
 
 def bars(values: Sequence[float], width: int, height: int) -> list[str]:
-    """Rows of a bar chart (top row first); more values than columns are averaged into columns."""
+    """Rows of a bar chart (top row first).
+
+    More values than columns are averaged into columns; fewer are widened to fill the width
+    (with a one-column gap once bars are three columns wide, so periods stay countable).
+    """
     if not values or width <= 0 or height <= 0:
         return [" " * max(0, width)] * max(0, height)
     columns = _resample(values, width)
+    span = max(1, width // len(columns))
+    gap = 1 if span >= 3 else 0
     top = max(columns) or 1.0
     rows = []
     for level in range(height, 0, -1):
         row = []
         for v in columns:
             eighths = round(v / top * height * 8) - (level - 1) * 8
-            row.append(EIGHTHS[max(0, min(8, eighths))])
+            row.append(EIGHTHS[max(0, min(8, eighths))] * (span - gap) + " " * gap)
         rows.append("".join(row))
     return rows
 
