@@ -21,8 +21,6 @@ from sandbox.core import SandboxContext
 ACCOUNT_ID = "123456789012"
 OPERATOR = "oncall"
 KEY_PAIR = "ttes-demo-key"
-# TEST-NET-2 (RFC 5737): documentation addresses, never routed; nothing ever connects to it.
-PUBLIC_IP = "198.51.100.7"
 STACK_PARAMETERS = {
     "Domain": "demo.ttes.test",
     "AdminEmail": "admin@demo.ttes.test",
@@ -67,7 +65,7 @@ class AwsPart:
         register_elasticache_model()
         install_change_set_fidelity(ctx)
         install_snapshot_progress()
-        fix_elastic_ip(PUBLIC_IP)
+        fix_elastic_ip(ctx.public_ip)
         app: Any = DomainDispatcherApplication(create_backend_app)
         if ctx.scenario("aws-throttle"):
             app = ThrottlingMiddleware(app)
@@ -128,7 +126,8 @@ def deploy(ctx: SandboxContext) -> None:
     if stack["StackStatus"] != "CREATE_COMPLETE":
         raise RuntimeError(f"sandbox stack ended {stack['StackStatus']}: {stack.get('StackStatusReason', '')}")
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-    ctx.public_ip = outputs["PublicIP"]
+    if outputs["PublicIP"] != ctx.public_ip:
+        raise RuntimeError(f"sandbox stack got PublicIP {outputs['PublicIP']}, expected {ctx.public_ip}")
     if read_only:
         enforce_iam()
 

@@ -8,6 +8,7 @@ protocols, so the console's production code runs against them unchanged.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import warnings
@@ -22,6 +23,8 @@ from services.config import SECTIONS, Profile
 STACK_NAME = "ttes-demo"
 REGION = "eu-west-1"
 DOMAIN = "demo.ttes.test"
+# TEST-NET-2 (RFC 5737): documentation addresses, never routed; nothing ever connects to it.
+PUBLIC_IP = "198.51.100.7"
 
 SCENARIOS = (
     "dns-mismatch",
@@ -48,7 +51,7 @@ class SandboxContext:
     stack_name: str = STACK_NAME
     region: str = REGION
     domain: str = DOMAIN
-    public_ip: str = ""
+    public_ip: str = PUBLIC_IP  # the stack's Elastic IP is allocated from this fixed address
     endpoint_url: str = ""
     environ: dict[str, str] = field(default_factory=dict)
     ca: Any = None  # trustme.CA, made on first use by ca_for()
@@ -80,14 +83,15 @@ class SandboxPart(Protocol):
         ...
 
 
-def _parts() -> list[SandboxPart]:
+def _stages() -> list[list[SandboxPart]]:
+    """Parts started together, stage after stage: MQTT's metrics need the AWS part's endpoint."""
     from sandbox.aws import AwsPart
     from sandbox.dns import DnsPart
     from sandbox.mqtt import MqttPart
     from sandbox.ssh import SshPart
     from sandbox.web import WebPart
 
-    return [AwsPart(), DnsPart(), WebPart(), SshPart(), MqttPart()]
+    return [[AwsPart(), DnsPart(), WebPart(), SshPart()], [MqttPart()]]
 
 
 class Sandbox:
@@ -110,9 +114,12 @@ class Sandbox:
     async def __aenter__(self) -> Sandbox:
         quiet_logging()
         try:
-            for part in _parts():
-                await part.start(self.ctx)
-                self._parts.append(part)
+            for stage in _stages():
+                self._parts.extend(stage)  # stopped on failure too: a part may be half started
+                outcomes = await asyncio.gather(*(part.start(self.ctx) for part in stage), return_exceptions=True)
+                for outcome in outcomes:
+                    if isinstance(outcome, BaseException):
+                        raise outcome
         except BaseException:
             await self.aclose()
             raise

@@ -14,13 +14,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from sandbox.core import DOMAIN, STACK_NAME, SandboxContext
+from sandbox.core import DOMAIN, PUBLIC_IP, STACK_NAME, SandboxContext
 from sandbox.dns import DnsPart
 from sandbox.web import WebPart
 from services.config import DnsSettings, Profile, SshSettings, TlsSettings
 from services.stack import Stack
-
-PUBLIC_IP = "198.51.100.7"
 
 
 def make_stack(status: str = "CREATE_COMPLETE", reason: str = "", **outputs: str) -> Stack:
