@@ -1,121 +1,303 @@
-"""Benchmark: journal entries/s from the sandbox SSH server through the service and into the view.
+"""Benchmark: the live journal from the sandbox SSH server to the screen of the TUI in tmux.
 
-    .venv/bin/python bench/journal.py [--entries N]
+    .venv/bin/python bench/journal.py [--rate 200000] [--seconds 10] [--keys 20] [--rss-entries 1000000]
 
-The server (sandbox SshPart, a backlog of N entries) runs in a child process. Figures, each in the
-same run: a bare asyncssh reader counting lines (the baseline), ``read_journal`` (SSH + parsing),
-and the Journal pane's view in a headless Textual app at 200×50 (SSH + parsing + view), with the
-peak RSS of this process after the view has taken every entry. Nothing is asserted.
-Not yet measured here: the TUI in tmux and key latency during the flood.
+Runs the whole sandbox (``python -m sandbox``) with a journal live rate far above what any reader
+takes (so every reader runs flat out), then, in the same run:
+
+1. a bare asyncssh reader counting the lines of ``journalctl -f`` (the baseline),
+2. ``follow_journal()`` alone (SSH + parsing, no UI),
+3. ``ttes-console --config <sandbox profile>`` in a 200×50 tmux window, Journal tab (``1``):
+   entries/s to the screen from the view's status line (entries held + dropped, sampled with
+   ``tmux capture-pane``); key latency: ``t`` sent with ``tmux send-keys`` during the flood, timed
+   until the rows on screen change between with and without timestamps (the floor of that
+   measurement, one ``capture-pane``, is printed beside it); then peak RSS of the TUI process
+   once 1,000,000 entries have gone through the view (100,000 kept),
+4. the bare reader again, after the TUI has quit.
+
+Targets (issue 4): ≥ 50,000 entries/s and ≥ 0.5× the bare reader; p95 key latency ≤ 50 ms;
+peak RSS ≤ 200 MB after 1,000,000 entries. Figures only; nothing about time is asserted.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import multiprocessing
-import resource
+import os
+import re
+import shlex
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-
-def _serve(workdir: str, backlog: int, ready: multiprocessing.synchronize.Event) -> None:  # type: ignore[name-defined]
-    from sandbox.core import SandboxContext
-    from sandbox.ssh import SshPart, profile_for
-    from services.config import render_profile_toml
-
-    async def main() -> None:
-        part = SshPart(backlog=backlog, rate=0.001)
-        await part.start(SandboxContext(workdir=Path(workdir), scenarios=frozenset()))
-        (Path(workdir) / "config.toml").write_text(render_profile_toml(profile_for(part)))
-        ready.set()
-        await asyncio.Event().wait()
-
-    asyncio.run(main())
+SESSION = "ttes-bench-journal"
+STATUS = re.compile(r"([\d,]+)/s · ([\d,]+)/([\d,]+) \(\d+%\) · dropped ([\d,]+)")
+WITH_TIME = re.compile(r"^.?\d\d:\d\d:\d\d\.\d{3} (DEBUG|INFO |WARN |ERROR|FATAL)")
+WITHOUT_TIME = re.compile(r"^.?(DEBUG|INFO |WARN |ERROR|FATAL) ")
 
 
-async def bare_reader(profile, n: int) -> float:  # type: ignore[no-untyped-def]
+def _num(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+# --- readers without the UI -----------------------------------------------------------------
+
+
+async def bare_reader(profile: Any, seconds: float) -> float:
+    """Lines/s of ``journalctl -f`` read with plain asyncssh, after a one-second warm-up."""
     import asyncssh
 
     from services.journal import journal_argv
     from services.ssh import quote_command
 
-    start = time.perf_counter()
     async with asyncssh.connect(
-        "127.0.0.1", profile.ssh.port, username=profile.ssh.user, client_keys=[profile.ssh.identity_file],
+        profile.ssh.host,
+        profile.ssh.port,
+        username=profile.ssh.user,
+        client_keys=[profile.ssh.identity_file],
         known_hosts=profile.ssh.known_hosts,
     ) as conn:
-        proc = await conn.create_process(quote_command(journal_argv(profile.ssh.unit, lines=n)), encoding=None)
-        count = 0
+        proc = await conn.create_process(
+            quote_command(journal_argv(profile.ssh.unit, lines=0, follow=True)), encoding=None
+        )
+        warm_until = time.monotonic() + 1.0
+        count, start = 0, 0.0
         while data := await proc.stdout.read(256 * 1024):
+            now = time.monotonic()
+            if now < warm_until:
+                continue
+            if not start:
+                start = now
             count += data.count(b"\n")
-    elapsed = time.perf_counter() - start
-    assert count == n, count
-    return n / elapsed
+            if now - start >= seconds:
+                break
+        proc.terminate()
+        return count / max(1e-9, time.monotonic() - start)
 
 
-async def service_reader(profile, n: int) -> float:  # type: ignore[no-untyped-def]
-    from services.journal import read_journal
-
-    start = time.perf_counter()
-    entries = await read_journal(profile, "127.0.0.1", lines=n)
-    elapsed = time.perf_counter() - start
-    assert len(entries) == n
-    return n / elapsed
-
-
-async def view_reader(profile, n: int) -> tuple[float, int]:  # type: ignore[no-untyped-def]
-    from textual.app import App, ComposeResult
-
+async def service_reader(profile: Any, seconds: float) -> float:
+    """Entries/s out of ``follow_journal()`` (SSH, parsing, batching), after a warm-up."""
     from services.journal import follow_journal
-    from widgets.journal_view import JournalView
 
-    class BenchApp(App[None]):
-        def compose(self) -> ComposeResult:
-            yield JournalView(max_entries=profile.journal.buffer_entries)
+    stream = follow_journal(profile, profile.ssh.host, lines=0)
+    warm_until = time.monotonic() + 1.0
+    count, start = 0, 0.0
+    try:
+        async for batch in stream:
+            now = time.monotonic()
+            if now < warm_until:
+                continue
+            if not start:
+                start = now
+            count += len(batch.entries)
+            if now - start >= seconds:
+                break
+    finally:
+        await stream.aclose()
+    return count / max(1e-9, time.monotonic() - start)
 
-    app = BenchApp()
-    async with app.run_test(size=(200, 50)) as pilot:
-        view = app.query_one(JournalView)
-        start = time.perf_counter()
+
+# --- the TUI in tmux --------------------------------------------------------------------------
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=False).stdout
+
+
+def screen() -> list[str]:
+    return tmux("capture-pane", "-p", "-t", SESSION).splitlines()
+
+
+def status(lines: list[str]) -> tuple[int, int] | None:
+    """(entries through the view so far, buffer size) from the status line, if shown."""
+    for line in reversed(lines):
+        match = STATUS.search(line)
+        if match:
+            return _num(match.group(2)) + _num(match.group(4)), _num(match.group(3))
+    return None
+
+
+def timestamps_shown(lines: list[str]) -> bool | None:
+    with_time = sum(1 for line in lines if WITH_TIME.match(line))
+    without = sum(1 for line in lines if WITHOUT_TIME.match(line))
+    if with_time > 5 and without == 0:
+        return True
+    if without > 5 and with_time == 0:
+        return False
+    return None
+
+
+def wait_for(condition: Any, timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise SystemExit(f"bench: gave up waiting for {what}; screen:\n" + "\n".join(screen()))
+
+
+def focus_view() -> None:
+    """`1` shows the Journal tab; Tab moves the focus until the view's keys are in the footer."""
+    for _ in range(20):
+        if "Wrap" in screen()[-1]:
+            return
+        tmux("send-keys", "-t", SESSION, "Tab")
+        time.sleep(0.4)
+    raise SystemExit("bench: could not focus the journal view:\n" + "\n".join(screen()))
+
+
+def memory(pid: int) -> tuple[int, int]:
+    """(VmRSS, VmHWM) in MB."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return int(fields["VmRSS"].split()[0]) // 1024, int(fields["VmHWM"].split()[0]) // 1024
+
+
+def run_tui(config: Path, environ: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
+    env = " ".join(f"{k}={shlex.quote(v)}" for k, v in environ.items())
+    command = (
+        f"cd {shlex.quote(str(ROOT))} && exec env {env} {shlex.quote(sys.executable)} -m tui.cli --config {config}"
+    )
+    tmux("kill-session", "-t", SESSION)
+    tmux("new-session", "-d", "-s", SESSION, "-x", "200", "-y", "50", command)
+    out: dict[str, Any] = {}
+    try:
+        pid = int(tmux("display", "-p", "-t", SESSION, "#{pane_pid}").strip())
+        wait_for(lambda: any("Journal" in line for line in screen()), 60, "the dashboard")
+        out["rss_first_paint"] = memory(pid)[0]
+        tmux("send-keys", "-t", SESSION, "1")
+        time.sleep(0.5)
+        focus_view()
+        wait_for(lambda: (status(screen()) or (0, 0))[0] > 5000, 60, "the journal flood")
+        time.sleep(1.0)
+        samples: list[tuple[float, int]] = []
+        end = time.monotonic() + args.seconds
+        while time.monotonic() < end:
+            got = status(screen())
+            if got:
+                samples.append((time.monotonic(), got[0]))
+            time.sleep(0.5)
+        (t0, n0), (t1, n1) = samples[0], samples[-1]
+        out["screen_rate"] = (n1 - n0) / (t1 - t0)
+
+        floor: list[float] = []
+        latencies: list[float] = []
+        for _ in range(args.keys):
+            focus_view()
+            start = time.perf_counter()
+            before = timestamps_shown(screen())
+            floor.append(time.perf_counter() - start)
+            if before is None:
+                time.sleep(0.2)
+                continue
+            start = time.perf_counter()
+            tmux("send-keys", "-t", SESSION, "t")
+            while timestamps_shown(screen()) is not (not before):
+                if time.perf_counter() - start > 5:
+                    break
+            latencies.append(time.perf_counter() - start)
+            if latencies[-1] > 5:
+                print("bench: the screen did not change after 't':\n" + "\n".join(screen()), file=sys.stderr)
+            time.sleep(0.25)
+        out["latency"] = latencies
+        out["capture_floor"] = floor
+
+        deadline = time.monotonic() + args.rss_timeout
         total = 0
-        async for batch in follow_journal(profile, "127.0.0.1", lines=n, follow=False):
-            view.add_entries(batch.entries)
-            total += len(batch.entries)
-            await asyncio.sleep(0)  # let the app repaint between batches, as a worker would
-        await pilot.pause()
-        elapsed = time.perf_counter() - start
-    assert total == n
-    return n / elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        while time.monotonic() < deadline:
+            total = (status(screen()) or (0, 0))[0]
+            if total >= args.rss_entries:
+                break
+            time.sleep(1.0)
+        out["rss_entries"] = total
+        out["rss"], out["hwm"] = memory(pid)
+        out["buffer"] = (status(screen()) or (0, 0))[1]
+    finally:
+        tmux("send-keys", "-t", SESSION, "q")
+        time.sleep(1.0)
+        tmux("kill-session", "-t", SESSION)
+    return out
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+
+def start_sandbox(workdir: Path, rate: float) -> tuple[subprocess.Popen[bytes], Path, dict[str, str]]:
+    from sandbox.ssh import RATE_ENV
+
+    config = workdir / "config.toml"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sandbox", "--write-config", str(config), "--workdir", str(workdir)],
+        cwd=ROOT,
+        env={**os.environ, RATE_ENV: str(rate)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    wait_for(config.exists, 90, "the sandbox")
+    environ: dict[str, str] = {}
+    for line in Path(f"{config}.env").read_text().splitlines():
+        key, _, value = line.removeprefix("export ").partition("=")
+        environ[key] = shlex.split(value)[0] if value else ""
+    return proc, config, environ
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--entries", type=int, default=200_000)
+    parser.add_argument("--rate", type=float, default=200_000, help="the sandbox journal's live rate, entries/s")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each throughput window")
+    parser.add_argument("--keys", type=int, default=20, help="key presses timed during the flood")
+    parser.add_argument("--rss-entries", type=int, default=1_000_000)
+    parser.add_argument("--rss-timeout", type=float, default=180.0, help="stop waiting for --rss-entries after this")
     args = parser.parse_args()
+
     from services.config import load_profile
 
-    workdir = tempfile.mkdtemp(prefix="bench-journal-")
-    ready = multiprocessing.Event()
-    server = multiprocessing.Process(target=_serve, args=(workdir, args.entries, ready), daemon=True)
-    server.start()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-journal-"))
+    sandbox, config, environ = start_sandbox(workdir, args.rate)
     try:
-        ready.wait(30)
-        profile = load_profile(Path(workdir) / "config.toml", environ={})
-        bare = asyncio.run(bare_reader(profile, args.entries))
-        service = asyncio.run(service_reader(profile, args.entries))
-        view, rss = asyncio.run(view_reader(profile, args.entries))
+        profile = load_profile(config, environ={})
+        bare_before = asyncio.run(bare_reader(profile, args.seconds))
+        service = asyncio.run(service_reader(profile, args.seconds))
+        tui = run_tui(config, environ, args)
+        bare_after = asyncio.run(bare_reader(profile, args.seconds))
     finally:
-        server.terminate()
-    print(f"entries: {args.entries:,} (journal backlog from the sandbox SSH server in a child process)")
-    print(f"bare asyncssh reader (baseline): {bare:>10,.0f} entries/s")
-    print(f"read_journal (ssh + parse):      {service:>10,.0f} entries/s  ({service / bare:.2f}x baseline)")
-    print(f"view in headless app 200x50:     {view:>10,.0f} entries/s  ({view / bare:.2f}x baseline)")
-    print(f"peak RSS of this process:        {rss:>10,} MB  (view buffer {profile.journal.buffer_entries:,} entries)")
+        sandbox.terminate()
+        sandbox.wait(10)
+    bare = (bare_before + bare_after) / 2
+    lat = sorted(1000 * x for x in tui["latency"])
+    floor = sorted(1000 * x for x in tui["capture_floor"])
+
+    def pct(values: list[float], q: float) -> float:
+        return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
+
+    rate = tui["screen_rate"]
+    print(f"sandbox journal live rate {args.rate:,.0f}/s; TUI in tmux 200x50; {os.cpu_count()} CPUs; same run:")
+    print(
+        f"  bare asyncssh reader (baseline)  {bare:>9,.0f} entries/s  (before {bare_before:,.0f}, after {bare_after:,.0f})"
+    )
+    print(f"  follow_journal, no UI            {service:>9,.0f} entries/s  {service / bare:.2f}x baseline")
+    print(
+        f"  TUI to the screen                {rate:>9,.0f} entries/s  {rate / bare:.2f}x baseline"
+        "   target >= 50,000/s and >= 0.5x"
+    )
+    print(
+        f"  key 't' during the flood         p50 {pct(lat, 0.5):5.0f} ms  p95 {pct(lat, 0.95):5.0f} ms  "
+        f"(n={len(lat)}; one capture-pane alone p50 {pct(floor, 0.5):.0f} ms)   target p95 <= 50 ms"
+    )
+    print(
+        f"  TUI peak RSS                     {tui['hwm']:>9,} MB  after {tui['rss_entries']:,} entries "
+        f"(buffer {tui['buffer']:,}; {tui['rss_first_paint']} MB at first paint)   target <= 200 MB after 1,000,000"
+    )
+    if lat:
+        print(f"  key latencies ms: {', '.join(f'{x:.0f}' for x in lat)}  (mean {statistics.mean(lat):.0f})")
     return 0
 
 

@@ -10,12 +10,10 @@ end-to-end tests (``python -m sandbox.journal_gen``) — sees the same journal w
 from __future__ import annotations
 
 import json
-import re
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 UNIT = "lorawan-stack.service"
 HOSTNAME = "ip-10-0-1-23.eu-west-1.compute.internal"
@@ -25,6 +23,7 @@ SEQNUM_ID = "9a8b7c6d5e4f30211203f4e5d6c7b8a9"
 INVOCATION_ID = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 PID = 2417
 BACKLOG_SPACING = 0.8  # seconds between backlog entries
+ORDINARY_VARIANTS = 8192  # distinct ordinary messages (request ids, durations…)
 
 _STARTUP = [
     ("INFO", "Setting up Identity Server", "identityserver", {}),
@@ -56,15 +55,15 @@ _ERRORS = [
     ("pkg/redis", "store", "store error", "dial tcp 10.0.2.15:6379: i/o timeout"),
     ("pkg/networkserver", "device_not_found", "device not found", ""),
     ("pkg/gatewayserver/io/udp", "rate_exceeded", "gateway traffic exceeded allowed rate", ""),
-    ("pkg/identityserver/bunstore", "driver", "driver error", "pq: too many connections for role \"postgres\""),
+    ("pkg/identityserver/bunstore", "driver", "driver error", 'pq: too many connections for role "postgres"'),
 ]
 _GARBAGE: list[tuple[str, object]] = [
-    ("esc", "ERROR\t\x1b[31mred alert\x1b[0m \x1b]0;pwned\x07\x1b[2J\t{\"namespace\": \"web\"}"),
-    ("utf8", b"WARN\tinvalid utf-8 \xff\xfe\xc3\x28 here\t{\"namespace\": \"gatewayserver/io/udp\"}"),
+    ("esc", 'ERROR\t\x1b[31mred alert\x1b[0m \x1b]0;pwned\x07\x1b[2J\t{"namespace": "web"}'),
+    ("utf8", b'WARN\tinvalid utf-8 \xff\xfe\xc3\x28 here\t{"namespace": "gatewayserver/io/udp"}'),
     ("markup", "INFO\t[bold red]not markup[/] [link=file:///etc/passwd]click[/link] [@click=app.quit]x[/]\t{}"),
     ("null", None),
-    ("jsonesc", "INFO\tcarriage\rreturn and \x1b[1;1H cursor move\t{\"namespace\": \"grpc\"}"),
-    ("huge", "INFO\t" + "A" * 1_048_576 + "\t{\"namespace\": \"web\"}"),
+    ("jsonesc", 'INFO\tcarriage\rreturn and \x1b[1;1H cursor move\t{"namespace": "grpc"}'),
+    ("huge", "INFO\t" + "A" * 1_048_576 + '\t{"namespace": "web"}'),
 ]
 _FAILURE = [
     (
@@ -107,6 +106,12 @@ class JournalGen:
         if "service-down" in self.scenarios:
             self.rate = 0.0
         self._garbage_every = 97 if "log-garbage" in self.scenarios else 0
+        # A flood of 50,000+ entries/s must not be limited by making them up: ordinary messages
+        # come from a pool of ORDINARY_VARIANTS (still a pure function of the seqnum), and the
+        # journald fields around MESSAGE are encoded once per (PRIORITY, SYSLOG_IDENTIFIER).
+        self._ordinary_json: dict[int, str] = {}
+        self._middle: dict[tuple[int, str], str] = {}
+        self._mono_base = int((self.t0 - 86_400) * 1_000_000)
 
     # --- what exists ----------------------------------------------------------------------
 
@@ -155,7 +160,7 @@ class JournalGen:
         block, pos = divmod(seq, 4)
         if _mix(block) % 61 == 0:  # an error with a stack trace: one ERROR then three trace lines
             return self._trace(seq, pos), 6, "tti-lw-stack"
-        return self._ordinary(seq), 6, "tti-lw-stack"
+        return self._ordinary(_mix(seq) % ORDINARY_VARIANTS), 6, "tti-lw-stack"
 
     def _trace(self, seq: int, pos: int) -> str:
         pkg, name, desc, cause = _ERRORS[_mix(seq // 4) % len(_ERRORS)]
@@ -187,27 +192,58 @@ class JournalGen:
         duration = ((r >> 8) % 50_000) / 1_000_000
         if pick < 38:
             svc, method = _GRPC[(r >> 4) % len(_GRPC)]
-            return _tts("INFO", "Finished unary call", "grpc", {
-                "duration": duration, "grpc.method": method, "grpc.service": svc, "grpc_code": "OK",
-                "peer.address": f"10.0.{(r >> 3) % 4}.{(r >> 6) % 250 + 2}:{40000 + r % 20000}", "request_id": rid,
-            })
+            return _tts(
+                "INFO",
+                "Finished unary call",
+                "grpc",
+                {
+                    "duration": duration,
+                    "grpc.method": method,
+                    "grpc.service": svc,
+                    "grpc_code": "OK",
+                    "peer.address": f"10.0.{(r >> 3) % 4}.{(r >> 6) % 250 + 2}:{40000 + r % 20000}",
+                    "request_id": rid,
+                },
+            )
         if pick < 70:
             status = (200, 200, 200, 204, 304, 404)[(r >> 5) % 6]
-            return _tts("INFO", "Request handled", "web", {
-                "duration": duration, "http.method": "GET" if r & 16 else "POST",
-                "http.path": _PATHS[(r >> 7) % len(_PATHS)], "http.status": status,
-                "remote_addr": f"203.0.113.{(r >> 9) % 250 + 1}", "request_id": rid,
-            })
+            return _tts(
+                "INFO",
+                "Request handled",
+                "web",
+                {
+                    "duration": duration,
+                    "http.method": "GET" if r & 16 else "POST",
+                    "http.path": _PATHS[(r >> 7) % len(_PATHS)],
+                    "http.status": status,
+                    "remote_addr": f"203.0.113.{(r >> 9) % 250 + 1}",
+                    "request_id": rid,
+                },
+            )
         if pick < 85:
-            return _tts("DEBUG", "Uplink received", "gatewayserver/io/udp", {
-                "gateway_uid": _GATEWAYS[r % 3][0], "frequency": 868100000 + 200000 * (r % 3), "data_rate": r % 6,
-            })
+            return _tts(
+                "DEBUG",
+                "Uplink received",
+                "gatewayserver/io/udp",
+                {
+                    "gateway_uid": _GATEWAYS[r % 3][0],
+                    "frequency": 868100000 + 200000 * (r % 3),
+                    "data_rate": r % 6,
+                },
+            )
         if pick < 94:
             uid, eui = _GATEWAYS[(r >> 3) % 3]
-            return _tts("INFO", "Connected" if r & 32 else "Disconnected", "gatewayserver", {
-                "gateway_eui": eui, "gateway_uid": uid, "protocol": "udp",
-                "remote_addr": f"198.51.100.{r % 200 + 1}:1700",
-            })
+            return _tts(
+                "INFO",
+                "Connected" if r & 32 else "Disconnected",
+                "gatewayserver",
+                {
+                    "gateway_eui": eui,
+                    "gateway_uid": uid,
+                    "protocol": "udp",
+                    "remote_addr": f"198.51.100.{r % 200 + 1}:1700",
+                },
+            )
         if pick < 97:
             gateway = {"gateway_uid": _GATEWAYS[r % 3][0]}
             return _tts("WARN", "Gateway missed too many pings", "gatewayserver/io/ws", gateway)
@@ -217,9 +253,29 @@ class JournalGen:
 
     def line(self, seq: int) -> bytes:
         """Entry ``seq`` exactly as ``journalctl -o json`` prints it, newline included."""
-        message, priority, ident = self.message(seq)
+        block = seq >> 2
+        garbage = self._garbage_every and seq % self._garbage_every == 0
+        if seq > len(_STARTUP) and not garbage and _mix(block) % 61 and "service-down" not in self.scenarios:
+            key = _mix(seq) % ORDINARY_VARIANTS
+            message_json = self._ordinary_json.get(key)
+            if message_json is None:
+                message_json = self._ordinary_json[key] = json.dumps(self._ordinary(key))
+            priority, ident = 6, "tti-lw-stack"
+        else:
+            message, priority, ident = self.message(seq)
+            message_json = json.dumps(message)
+        middle = self._middle.get((priority, ident))
+        if middle is None:
+            middle = self._middle[(priority, ident)] = self._journald_fields(priority, ident)
         rt = self.realtime_us(seq)
-        mono = rt - int((self.t0 - 86_400) * 1_000_000)
+        mono = rt - self._mono_base
+        return (
+            f'{{"__CURSOR":"s={SEQNUM_ID};i={seq:x};b={BOOT_ID};m={mono:x};t={rt:x};x={_mix(seq) ^ 0x5A5A:x}",'
+            f'"__REALTIME_TIMESTAMP":"{rt}","__MONOTONIC_TIMESTAMP":"{mono}","__SEQNUM":"{seq}",'
+            f'{middle},"MESSAGE":{message_json}}}\n'
+        ).encode()
+
+    def _journald_fields(self, priority: int, ident: str) -> str:
         systemd = ident == "systemd"
         pid = 1 if systemd else PID
         unit_fields = (
@@ -230,120 +286,12 @@ class JournalGen:
             f'"_CMDLINE":"/tti/lorawan-stack/tti-lw-stack start all","_TRANSPORT":"stdout","_STREAM_ID":"{_mix(7):08x}"'
         )
         return (
-            f'{{"__CURSOR":"{self.cursor(seq)}","__REALTIME_TIMESTAMP":"{rt}","__MONOTONIC_TIMESTAMP":"{mono}",'
-            f'"__SEQNUM":"{seq}","__SEQNUM_ID":"{SEQNUM_ID}","_BOOT_ID":"{BOOT_ID}","_MACHINE_ID":"{MACHINE_ID}",'
+            f'"__SEQNUM_ID":"{SEQNUM_ID}","_BOOT_ID":"{BOOT_ID}","_MACHINE_ID":"{MACHINE_ID}",'
             f'"_HOSTNAME":"{HOSTNAME}","PRIORITY":"{priority}","SYSLOG_FACILITY":"3","SYSLOG_IDENTIFIER":"{ident}",'
             f'"_PID":"{pid}","_UID":"0","_GID":"0","_CAP_EFFECTIVE":"1ffffffffff",'
             f'"_SYSTEMD_CGROUP":"/system.slice/{self.unit}","_SYSTEMD_SLICE":"system.slice",'
-            f'"_SYSTEMD_INVOCATION_ID":"{INVOCATION_ID}",{unit_fields},"MESSAGE":{json.dumps(message)}}}\n'
-        ).encode()
-
-
-# --- journalctl's command line ------------------------------------------------------------
-
-
-class JournalctlUsage(Exception):
-    """What journalctl prints to stderr before exiting 1."""
-
-
-@dataclass
-class JournalctlQuery:
-    """The entries a journalctl invocation prints, then whether it keeps following."""
-
-    unit: str = ""
-    output: str = "short"
-    lines: int | None = None
-    follow: bool = False
-    no_tail: bool = False
-    since: str = ""
-    after_cursor: str = ""
-
-
-_CURSOR_SEQ = re.compile(r"(?:^|;)i=([0-9a-f]+)(?:;|$)")
-_RELATIVE = re.compile(r"^-(\d+)\s*(s|sec|m|min|h|d)?$")
-
-
-def parse_journalctl(argv: Sequence[str]) -> JournalctlQuery:
-    """Parse journalctl's options (the subset the console uses); raises JournalctlUsage."""
-    q = JournalctlQuery()
-    args = list(argv)
-    i = 0
-
-    def value(opt: str, inline: str | None) -> str:
-        nonlocal i
-        if inline is not None:
-            return inline
-        i += 1
-        if i >= len(args):
-            raise JournalctlUsage(f"journalctl: option '{opt}' requires an argument")
-        return args[i]
-
-    while i < len(args):
-        arg = args[i]
-        name, eq, inline_value = arg.partition("=")
-        inline = inline_value if eq else None
-        if arg.startswith("-n") and not arg.startswith("--") and len(arg) > 2:
-            name, inline = "-n", arg[2:]
-        if name in ("-u", "--unit"):
-            q.unit = value(name, inline)
-        elif name in ("-o", "--output"):
-            q.output = value(name, inline)
-        elif name in ("-n", "--lines"):
-            text = value(name, inline)
-            if not text.isdigit():
-                raise JournalctlUsage(f"journalctl: Failed to parse lines '{text}'")
-            q.lines = int(text)
-        elif name in ("-f", "--follow"):
-            q.follow = True
-        elif name == "--no-tail":
-            q.no_tail = True
-        elif name in ("-S", "--since"):
-            q.since = value(name, inline)
-        elif name == "--after-cursor":
-            q.after_cursor = value(name, inline)
-        elif name in ("--no-pager", "-q", "--quiet", "--all", "-a"):
-            pass
-        else:
-            raise JournalctlUsage(f"journalctl: unrecognized option '{arg}'")
-        i += 1
-    if q.output != "json":
-        raise JournalctlUsage(f"journalctl: this simulated journal only speaks -o json, not '{q.output}'")
-    return q
-
-
-def _since_us(text: str, now: float) -> int:
-    if text.startswith("@"):
-        return int(float(text[1:]) * 1_000_000)
-    rel = _RELATIVE.match(text)
-    if rel:
-        unit = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}[rel.group(2) or "s"]
-        return int((now - int(rel.group(1)) * unit) * 1_000_000)
-    for fmt in ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
-        try:
-            return int(datetime.strptime(text.removesuffix(" UTC"), fmt).replace(tzinfo=UTC).timestamp() * 1_000_000)
-        except ValueError:
-            continue
-    raise JournalctlUsage(f'journalctl: Failed to parse timestamp: {text}')
-
-
-def first_seq(gen: JournalGen, q: JournalctlQuery, now: float) -> int:
-    """Where the output starts (the cursor wins over --since, which wins over -n)."""
-    head = gen.head(now)
-    if q.after_cursor:
-        match = _CURSOR_SEQ.search(q.after_cursor)
-        if not match:
-            raise JournalctlUsage("journalctl: Failed to seek to cursor: Invalid argument")
-        return int(match.group(1), 16) + 1
-    if q.since:
-        return gen.first_since(_since_us(q.since, now))
-    lines = q.lines if q.lines is not None else (10 if q.follow and not q.no_tail else None)
-    if lines is None:
-        return 1
-    return max(1, head - lines + 1)
-
-
-def unit_matches(gen: JournalGen, unit: str) -> bool:
-    return not unit or unit in (gen.unit, gen.unit.removesuffix(".service"))
+            f'"_SYSTEMD_INVOCATION_ID":"{INVOCATION_ID}",{unit_fields}'
+        )
 
 
 def chunks(gen: JournalGen, start: int, end: int, size: int = 500) -> Iterator[bytes]:
@@ -352,44 +300,7 @@ def chunks(gen: JournalGen, start: int, end: int, size: int = 500) -> Iterator[b
         yield b"".join(gen.line(s) for s in range(lo, min(end, lo + size - 1) + 1))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m sandbox.journal_gen --t0 EPOCH [--scenario S] [--rate R] -- <journalctl args>``."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    t0, rate, scenarios = time.time(), 20.0, set()
-    while args and args[0] != "--":
-        opt = args.pop(0)
-        if opt == "--t0":
-            t0 = float(args.pop(0))
-        elif opt == "--rate":
-            rate = float(args.pop(0))
-        elif opt == "--scenario":
-            scenarios.add(args.pop(0))
-    args = args[1:]
-    gen = JournalGen(t0=t0, scenarios=frozenset(scenarios), rate=rate)
-    out = sys.stdout.buffer
-    try:
-        q = parse_journalctl(args)
-        now = time.time()
-        if not unit_matches(gen, q.unit):
-            return 0
-        start, head = first_seq(gen, q, now), gen.head(now)
-        for chunk in chunks(gen, start, head):
-            out.write(chunk)
-        out.flush()
-        while q.follow:
-            time.sleep(0.05)
-            new_head = gen.head()
-            for chunk in chunks(gen, max(start, head + 1), new_head):
-                out.write(chunk)
-            out.flush()
-            head = max(head, new_head)
-    except JournalctlUsage as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
-    except (BrokenPipeError, KeyboardInterrupt):
-        return 0
-    return 0
+if __name__ == "__main__":  # the fake journalctl of the end-to-end tests
+    from sandbox.journalctl import main
 
-
-if __name__ == "__main__":
     sys.exit(main())

@@ -17,7 +17,8 @@ import time
 from typing import Any
 
 from sandbox.core import SandboxContext
-from sandbox.journal_gen import UNIT, JournalctlUsage, JournalGen, chunks, first_seq, parse_journalctl, unit_matches
+from sandbox.journal_gen import UNIT, JournalGen, chunks
+from sandbox.journalctl import JournalctlUsage, first_seq, parse_journalctl, unit_matches
 
 RATE_ENV = "TTES_SANDBOX_JOURNAL_RATE"  # entries/s, for benchmarks
 FLAKY_RATE = 500.0

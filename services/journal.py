@@ -12,21 +12,30 @@ import asyncio
 import contextlib
 import random
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from services.config import Profile
 from services.errors import AuthFailed, ConsoleError, HostKeyUnknown
-from services.journal_parse import JournalEntry, JournalParseError, JournalParser
+from services.journal_parse import (
+    ROW_CURSOR,
+    ROW_SEQNUM,
+    EntryRows,
+    JournalEntry,
+    JournalParseError,
+    JournalParser,
+    Row,
+)
+from services.journal_stream import RemoteStream
 from services.ssh import SshConnection, connect, quote_command
 
 BATCH_SECONDS = 0.05
 BATCH_ENTRIES = 500
 BACKOFF_FIRST = 0.2
 BACKOFF_MAX = 10.0
-READ_SIZE = 256 * 1024
+READ_SIZE = 64 * 1024  # ≈ 55 entries parsed between two turns of the event loop
 _SUDO_PASSWORD = ("password is required", "terminal is required", "no tty present", "askpass")
 
 
@@ -66,7 +75,7 @@ class StreamState:
 class JournalBatch:
     """Entries in journal order and the stream's state after them."""
 
-    entries: tuple[JournalEntry, ...]
+    entries: Sequence[JournalEntry]  # an EntryRows: entries made when read, rows for a buffer
     state: StreamState
 
 
@@ -111,11 +120,11 @@ async def follow_journal(
     batch_entries: int = BATCH_ENTRIES,
 ) -> AsyncGenerator[JournalBatch, None]:
     """Stream the unit's journal; host key, auth and sudo errors end it, drops are resumed."""
-    queue: asyncio.Queue[list[JournalEntry] | StreamState | BaseException] = asyncio.Queue(maxsize=64)
+    queue: asyncio.Queue[list[Row] | StreamState | BaseException] = asyncio.Queue(maxsize=64)
     reader = _Reader(profile, host, queue, lines=lines, follow=follow, since=since, after_cursor=after_cursor)
     task = asyncio.create_task(reader.run())
     state = StreamState()
-    pending: list[JournalEntry] = []
+    pending: list[Row] = []
     try:
         deadline: float | None = None
         while True:
@@ -126,14 +135,14 @@ async def follow_journal(
                 item = None
             if isinstance(item, BaseException):
                 if pending:
-                    yield JournalBatch(tuple(pending), state)
+                    yield JournalBatch(EntryRows(tuple(pending)), state)
                 if isinstance(item, _Ended):
-                    yield JournalBatch((), replace(state, phase="ended"))
+                    yield JournalBatch(EntryRows(()), replace(state, phase="ended"))
                     return
                 raise item
             if isinstance(item, StreamState):
                 state = item
-                yield JournalBatch(tuple(pending), state)
+                yield JournalBatch(EntryRows(tuple(pending)), state)
                 pending, deadline = [], None
                 continue
             if item:
@@ -141,10 +150,10 @@ async def follow_journal(
                 if deadline is None:
                     deadline = time.monotonic() + batch_seconds
             while len(pending) >= batch_entries:
-                yield JournalBatch(tuple(pending[:batch_entries]), state)
+                yield JournalBatch(EntryRows(tuple(pending[:batch_entries])), state)
                 del pending[:batch_entries]
             if pending and (item is None or (deadline is not None and time.monotonic() >= deadline)):
-                yield JournalBatch(tuple(pending), state)
+                yield JournalBatch(EntryRows(tuple(pending)), state)
                 pending = []
             if not pending:
                 deadline = None
@@ -161,7 +170,7 @@ class _Reader:
         self,
         profile: Profile,
         host: str,
-        queue: asyncio.Queue[list[JournalEntry] | StreamState | BaseException],
+        queue: asyncio.Queue[list[Row] | StreamState | BaseException],
         *,
         lines: int | None,
         follow: bool,
@@ -219,33 +228,36 @@ class _Reader:
 
     async def _stream(self, conn: SshConnection) -> None:
         resuming = self.state.phase == "reconnecting"
-        proc = await conn.raw.create_process(quote_command(self._argv()), encoding=None)
+        proc = await RemoteStream.open(conn.raw, quote_command(self._argv()))
         try:
             if resuming:
                 self._check_gap = True
                 await self._set(
-                    phase="streaming", reconnects=self.state.reconnects + 1, resumed_after_cursor=bool(self.cursor),
-                    verified_lost=None, last_error="",
+                    phase="streaming",
+                    reconnects=self.state.reconnects + 1,
+                    resumed_after_cursor=bool(self.cursor),
+                    verified_lost=None,
+                    last_error="",
                 )
             else:
                 await self._set(phase="streaming")
             await self._pump(proc)
         finally:
-            await _terminate(proc)
+            await proc.terminate()
         status = proc.exit_status
         if status is None:
             raise _Drop("the connection dropped")
         if status != 0:
-            stderr = (await proc.stderr.read()).decode("utf-8", errors="replace").strip()
+            stderr = proc.stderr.decode("utf-8", errors="replace").strip()
             raise _journalctl_error(conn.where, self.profile.ssh.user, status, stderr)
         if self.follow:
             raise _Drop("journalctl stopped")
 
-    async def _pump(self, proc: Any) -> None:
+    async def _pump(self, proc: RemoteStream) -> None:
         tail = b""
         while True:
             try:
-                data = await proc.stdout.read(READ_SIZE)
+                data = await proc.read(READ_SIZE)
             except Exception as exc:  # asyncssh raises its own family on a lost channel
                 raise _Drop(f"the connection dropped ({type(exc).__name__})") from None
             if not data:
@@ -258,29 +270,31 @@ class _Reader:
                 await self.queue.put(entries)
             if self.state is not before:
                 await self.queue.put(self.state)
+            await asyncio.sleep(0)  # a backlog parses in slices: the app's keys and repaints go between
 
-    def _parse(self, lines: list[bytes]) -> list[JournalEntry]:
-        out: list[JournalEntry] = []
+    def _parse(self, lines: list[bytes]) -> list[Row]:
+        out: list[Row] = []
         unparsable = 0
         duplicates = 0
         for line in lines:
             if not line.strip():
                 continue
             try:
-                entry = self.parser.parse(line)
+                row = self.parser.parse_row(line)
             except JournalParseError:
                 unparsable += 1
                 continue
-            if self.last_seqnum is not None and entry.cursor == self.cursor:
+            cursor, seqnum = row[ROW_CURSOR], row[ROW_SEQNUM]
+            if self.last_seqnum is not None and cursor == self.cursor:
                 duplicates += 1  # a server that re-sends the resume cursor's own entry
                 continue
             if self._check_gap and self.last_seqnum is not None:
-                gap = entry.seqnum - self.last_seqnum - 1
+                gap = seqnum - self.last_seqnum - 1
                 self.state = replace(self.state, verified_lost=gap if gap >= 0 else None)
                 self._check_gap = False
-            self.last_seqnum = entry.seqnum
-            self.cursor = entry.cursor
-            out.append(entry)
+            self.last_seqnum = seqnum
+            self.cursor = cursor
+            out.append(row)
         if unparsable or duplicates:
             self.state = replace(
                 self.state,
@@ -288,17 +302,6 @@ class _Reader:
                 duplicates_dropped=self.state.duplicates_dropped + duplicates,
             )
         return out
-
-
-async def _terminate(proc: Any) -> None:
-    """End the remote journalctl now: without a pty it would outlive us until its next write."""
-    with contextlib.suppress(Exception):
-        if proc.exit_status is None:
-            proc.send_signal("TERM")
-    with contextlib.suppress(Exception):
-        proc.close()
-    with contextlib.suppress(Exception):
-        await asyncio.wait_for(proc.wait_closed(), 2.0)
 
 
 def _journalctl_error(where: str, user: str, status: int, stderr: str) -> ConsoleError:

@@ -11,64 +11,54 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Callable
+from json import decoder as _json_decoder
 from typing import Any
 
-LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")
-LEVEL_RANK = {name: rank for rank, name in enumerate(LEVELS)}
-_LEVEL_ALIASES = {
-    "DEBUG": "DEBUG",
-    "INFO": "INFO",
-    "WARN": "WARN",
-    "WARNING": "WARN",
-    "ERROR": "ERROR",
-    "DPANIC": "ERROR",
-    "PANIC": "FATAL",
-    "FATAL": "FATAL",
-}
+from services.journal_entry import (
+    LEVEL_ALIASES,
+    LEVEL_RANK,
+    LEVELS,
+    ROW_CURSOR,
+    ROW_SEQNUM,
+    EntryRows,
+    JournalEntry,
+    Row,
+    level_at_least,
+    normalise_level,
+    printable,
+    to_int,
+)
+
+__all__ = [
+    "LEVELS",
+    "LEVEL_RANK",
+    "ROW_CURSOR",
+    "ROW_SEQNUM",
+    "EntryRows",
+    "JournalEntry",
+    "JournalParseError",
+    "JournalParser",
+    "Row",
+    "decode_message",
+    "level_at_least",
+    "normalise_level",
+    "printable",
+    "split_tts",
+    "split_tts_lazy",
+]
+
 # syslog PRIORITY -> level, for lines that carry no level of their own (systemd's own lines).
 _PRIORITY_LEVELS = ("FATAL", "FATAL", "FATAL", "ERROR", "WARN", "INFO", "INFO", "DEBUG")
 _CONTINUATION = re.compile(r"^(?:\s|---|goroutine |panic:|error:|\S+\.go:\d+)")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# The C string scanner behind json.loads: decodes one JSON string starting after its opening quote.
+_scanstring: Callable[[str, int, bool], tuple[str, int]] = _json_decoder.scanstring  # type: ignore[attr-defined]
 # Fields that differ in every entry; they are the entry's cursor, seqnum and timestamp already.
 _PER_ENTRY = frozenset({"MESSAGE", "__CURSOR", "__SEQNUM", "__REALTIME_TIMESTAMP", "__MONOTONIC_TIMESTAMP"})
 
 
-@dataclass(frozen=True, slots=True)
-class JournalEntry:
-    """One journal entry of the unit, with the stack's level and structured fields pulled out.
-
-    ``stack_fields`` are the stack's own (``namespace``, ``duration``, ``error``…); ``journal_fields``
-    are journald's (``_PID``, ``_HOSTNAME``…), shared between entries that have the same ones, which
-    keeps a 100,000-entry buffer small. ``fields`` is both together.
-    """
-
-    cursor: str
-    seqnum: int
-    timestamp: datetime
-    level: str
-    namespace: str
-    message: str
-    stack_fields: Mapping[str, Any] = field(default_factory=dict)
-    journal_fields: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def fields(self) -> dict[str, Any]:
-        return {**self.stack_fields, **self.journal_fields}
-
-    def to_json(self) -> dict[str, Any]:
-        """The NDJSON object ``logs --json`` prints."""
-        return {
-            "cursor": self.cursor,
-            "seqnum": self.seqnum,
-            "timestamp": self.timestamp.isoformat(),
-            "level": self.level,
-            "namespace": self.namespace,
-            "message": self.message,
-            "fields": dict(self.fields),
-        }
+# journald's fields of a line as (name, value) pairs, shared between entries, and their PRIORITY
+_Shared = tuple[tuple[tuple[str, Any], ...], int]
 
 
 class JournalParseError(ValueError):
@@ -91,17 +81,77 @@ def decode_message(value: Any) -> str:
 
 
 class JournalParser:
-    """Turns journal JSON lines into entries; remembers the last level for continuation lines."""
+    """Turns journal JSON lines into entries; remembers the last level for continuation lines.
+
+    The fast path reads the five per-entry values (cursor, seqnum, two timestamps, a string
+    ``MESSAGE``) straight out of the line and looks the rest of the line up among lines already
+    fully decoded: journald's fields repeat from entry to entry, so ``json.loads`` runs once per
+    distinct set of them. Anything unusual (byte-array or null ``MESSAGE``, values that are not
+    strings, a rest never seen before) takes the full decode, which also validates the line.
+    """
 
     def __init__(self) -> None:
         self._last_level = ""
         self._last_namespace = ""
-        self._shared: dict[tuple[tuple[str, Any], ...], dict[str, Any]] = {}
+        self._shared: dict[Any, _Shared] = {}
+        self._words: dict[str, str] = {}
 
     def parse(self, line: bytes | str) -> JournalEntry:
         """Parse one line of ``journalctl -o json``; raises :class:`JournalParseError`."""
+        return JournalEntry(*self.parse_row(line))
+
+    def parse_row(self, line: bytes | str) -> Row:
+        """:meth:`parse`, giving the entry's ``as_row()`` (the stream's hot path makes no objects)."""
         if isinstance(line, bytes):
-            line = line.decode("utf-8", errors="backslashreplace")
+            raw = line
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                line = raw.decode("utf-8", errors="backslashreplace")
+        fast = self._fast(line)
+        if fast is None:
+            return self._full(line)
+        cursor, seqnum, realtime, text, shared = fast
+        return self._entry(cursor, seqnum, realtime, text, shared)
+
+    def _fast(self, line: str) -> tuple[str, int, int, str, _Shared] | None:
+        if line[-1:] != "}" or line[:1] != "{":
+            line = line.strip()
+            if line[-1:] != "}" or line[:1] != "{":
+                return None
+        values: list[str] = []
+        pieces: list[str] = []
+        pos = 0
+        spans: list[tuple[int, int, int]] = []
+        for index, key in enumerate(_PER_ENTRY_KEYS):
+            at = _find_key(line, key)
+            if at < 0:
+                if index == 0 or index == 4:  # no cursor or no string MESSAGE: the full decode decides
+                    return None
+                values.append("")
+                continue
+            start = at + len(key)
+            if line[start : start + 1] != '"':
+                return None
+            try:
+                value, end = _scanstring(line, start + 1, True)
+            except ValueError:
+                return None
+            values.append(value)
+            spans.append((start, end, index))
+        spans.sort()
+        for start, end, _ in spans:
+            pieces.append(line[pos:start])
+            pos = end
+        pieces.append(line[pos:])
+        rest = "".join(pieces)
+        shared = self._shared.get(rest)
+        if shared is None:
+            return None
+        cursor, seqnum, realtime, _, text = values
+        return cursor, _seqnum(seqnum, cursor), to_int(realtime), text, shared
+
+    def _full(self, line: str) -> Row:
         try:
             obj = json.loads(line)
         except ValueError as exc:
@@ -111,8 +161,6 @@ class JournalParser:
         cursor = obj.get("__CURSOR")
         if not isinstance(cursor, str) or not cursor:
             raise JournalParseError("no __CURSOR")
-        seqnum = _int(obj.get("__SEQNUM"))
-        timestamp = _timestamp(obj.get("__REALTIME_TIMESTAMP"))
         raw_message = obj.get("MESSAGE")
         text = decode_message(raw_message)
         journal_items = tuple(
@@ -123,26 +171,124 @@ class JournalParser:
         if raw_message is None:
             journal_items += (("MESSAGE", None),)  # over 4096 bytes: journalctl withholds it without --all
             text = "[message withheld by journalctl: larger than 4096 bytes]"
-        journal_fields = self._shared.get(journal_items)
-        if journal_fields is None:
+        shared = self._shared.get(journal_items)
+        if shared is None:
             if len(self._shared) > 1024:
                 self._shared.clear()
-            journal_fields = self._shared[journal_items] = dict(journal_items)
-        level, message, tts_fields = split_tts(text)
+            priority = to_int(dict(journal_items).get("PRIORITY"), 6)
+            shared = self._shared[journal_items] = (journal_items, priority)
+        rest = self._rest(line)
+        if rest is not None:
+            self._shared[rest] = shared  # the next line with this rest takes the fast path
+        seqnum = _seqnum(obj.get("__SEQNUM"), cursor)
+        return self._entry(cursor, seqnum, to_int(obj.get("__REALTIME_TIMESTAMP")), text, shared)
+
+    def _rest(self, line: str) -> str | None:
+        """The line without its per-entry values: the key journald's shared fields are found by."""
+        line = line.strip()
+        spans: list[tuple[int, int]] = []
+        for key in _PER_ENTRY_KEYS:
+            at = _find_key(line, key)
+            if at < 0:
+                continue
+            start = at + len(key)
+            if line[start : start + 1] != '"':
+                return None
+            try:
+                _, end = _scanstring(line, start + 1, True)
+            except ValueError:
+                return None
+            spans.append((start, end))
+        spans.sort()
+        pieces, pos = [], 0
+        for start, end in spans:
+            pieces.append(line[pos:start])
+            pos = end
+        pieces.append(line[pos:])
+        return "".join(pieces)
+
+    def _entry(
+        self,
+        cursor: str,
+        seqnum: int,
+        realtime: int,
+        text: str,
+        shared: _Shared,
+    ) -> Row:
+        level, message, fields_json, namespace = split_tts_lazy(text)
         continuation = False
         if not level:
             if self._last_level in ("WARN", "ERROR", "FATAL") and _CONTINUATION.match(text):
                 level = self._last_level
                 continuation = True
             else:
-                level = _PRIORITY_LEVELS[_int(obj.get("PRIORITY"), 6) % 8]
-        namespace = str(tts_fields.get("namespace", ""))
+                level = _PRIORITY_LEVELS[shared[1] % 8]
         if continuation and not namespace:
             namespace = self._last_namespace
         if not continuation:
             self._last_level = level
             self._last_namespace = namespace
-        return JournalEntry(cursor, seqnum, timestamp, level, namespace, message, tts_fields, journal_fields)
+        words = self._words
+        if len(words) > 4096:
+            words.clear()
+        namespace = words.setdefault(namespace, namespace)
+        if len(message) <= 48:
+            message = words.setdefault(message, message)
+        return (cursor, seqnum, realtime, level, namespace, message, fields_json, shared[0])
+
+
+_PER_ENTRY_KEYS = ('"__CURSOR":', '"__SEQNUM":', '"__REALTIME_TIMESTAMP":', '"__MONOTONIC_TIMESTAMP":', '"MESSAGE":')
+_CURSOR_SEQNUM = re.compile(r"(?:^|;)i=([0-9a-fA-F]+)(?:;|$)")
+
+
+def _find_key(line: str, key: str) -> int:
+    """Where ``key`` is an object key: inside a JSON string a quote is escaped, so a quoted key
+    right after ``{`` or ``,`` can only be structure."""
+    at = line.find(key)
+    while at > 0 and line[at - 1] not in "{,":
+        at = line.find(key, at + 1)
+    return at
+
+
+def _seqnum(value: Any, cursor: str) -> int:
+    """``__SEQNUM``, or (journalctl before systemd 254 has none) the ``i=`` of the cursor."""
+    if value:
+        return to_int(value)
+    match = _CURSOR_SEQNUM.search(cursor)
+    return int(match.group(1), 16) if match else 0
+
+
+def split_tts_lazy(text: str) -> tuple[str, str, str, str]:
+    """(level, message, fields as JSON text, namespace) without decoding the fields."""
+    head, tab, tail = text.partition("\t")
+    if tab and len(head) <= 7:
+        level = LEVEL_ALIASES.get(head.strip().upper(), "")
+        if level:
+            message, tab, tail_json = tail.partition("\t")
+            if not tab:
+                return level, message.strip(), "", ""
+            stripped = tail_json.strip()
+            if stripped[:1] == "{" and stripped[-1:] == "}":
+                return level, message.strip(), stripped, _namespace(stripped)
+    level, message, fields = split_tts(text)
+    if not fields:
+        return level, message, "", ""
+    return level, message, json.dumps(fields), str(fields.get("namespace", ""))
+
+
+def _namespace(fields_json: str) -> str:
+    at = fields_json.find('"namespace":')
+    if at < 0:
+        return ""
+    pos = at + 12
+    while fields_json[pos : pos + 1] == " ":
+        pos += 1
+    if fields_json[pos : pos + 1] != '"':
+        return ""
+    try:
+        return _scanstring(fields_json, pos + 1, True)[0]
+    except ValueError:
+        return ""
 
 
 def split_tts(text: str) -> tuple[str, str, dict[str, Any]]:
@@ -154,14 +300,14 @@ def split_tts(text: str) -> tuple[str, str, dict[str, Any]]:
         except ValueError:
             obj = None
         if isinstance(obj, dict) and isinstance(obj.get("level"), str) and "msg" in obj:
-            level = _LEVEL_ALIASES.get(obj["level"].strip().upper(), "")
+            level = LEVEL_ALIASES.get(obj["level"].strip().upper(), "")
             if level:
                 rest = {k: v for k, v in obj.items() if k not in ("level", "msg")}
                 return level, str(obj["msg"]), rest
     head, tab, tail = text.partition("\t")
     if not tab:
         return "", text, {}
-    level = _LEVEL_ALIASES.get(head.strip().upper(), "")
+    level = LEVEL_ALIASES.get(head.strip().upper(), "")
     if not level:
         return "", text, {}
     message, tab, tail_json = tail.partition("\t")
@@ -176,47 +322,3 @@ def split_tts(text: str) -> tuple[str, str, dict[str, Any]]:
         else:
             message = f"{message}\t{tail_json}"
     return level, message.strip(), fields
-
-
-def level_at_least(level: str, minimum: str) -> bool:
-    """Whether ``level`` is as severe as ``minimum`` (unknown levels count as INFO)."""
-    return LEVEL_RANK.get(level, 1) >= LEVEL_RANK.get(minimum, 0)
-
-
-def normalise_level(name: str) -> str:
-    """``warning`` -> ``WARN`` and so on; '' when not a level."""
-    return _LEVEL_ALIASES.get(name.strip().upper(), "")
-
-
-def _int(value: Any, default: int = 0) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
-
-
-def _timestamp(value: Any) -> datetime:
-    micros = _int(value)
-    try:
-        return datetime.fromtimestamp(micros / 1_000_000, UTC)
-    except (OverflowError, OSError, ValueError):
-        return _EPOCH
-
-
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(text: str) -> str:
-    """Remote text made safe for a terminal: control and escape characters shown as ``\\xNN``."""
-    if not _CONTROL.search(text):
-        return text
-    return _CONTROL.sub(_escape_control, text)
-
-
-def _escape_control(match: re.Match[str]) -> str:
-    char = match.group()
-    if char == "\n":
-        return "\\n"
-    if char == "\r":
-        return "\\r"
-    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"

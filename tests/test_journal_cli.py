@@ -41,8 +41,16 @@ async def start_part(tmp_path: Path) -> AsyncIterator[object]:
 async def _cli(config: Path, *args: str, stdout: int = asyncio.subprocess.PIPE) -> tuple[int, bytes, bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tui.cli", "--config", str(config), *args,
-        stdout=stdout, stderr=asyncio.subprocess.PIPE, cwd=ROOT, env=env,
+        sys.executable,
+        "-m",
+        "tui.cli",
+        "--config",
+        str(config),
+        *args,
+        stdout=stdout,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=ROOT,
+        env=env,
     )
     out, err = await proc.communicate()
     return proc.returncode or 0, out or b"", err

@@ -6,11 +6,19 @@ import contextlib
 import json
 import re
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from sandbox.journal_gen import JournalGen
-from services.journal_parse import JournalParser, decode_message, level_at_least, printable, split_tts
+from services.journal_parse import (
+    JournalParseError,
+    JournalParser,
+    decode_message,
+    level_at_least,
+    printable,
+    split_tts,
+)
 
 
 def _line(message: object, seq: int = 7, priority: str = "6") -> str:
@@ -106,7 +114,9 @@ def test_any_bytes_message_parses(raw: bytes) -> None:
         assert "\\x" in decoded
 
 
-@given(st.sampled_from(["DEBUG", "INFO", "WARN", "ERROR", "FATAL"]), st.text(), st.dictionaries(st.text(), st.integers()))
+@given(
+    st.sampled_from(["DEBUG", "INFO", "WARN", "ERROR", "FATAL"]), st.text(), st.dictionaries(st.text(), st.integers())
+)
 def test_console_format_roundtrip(level: str, message: str, fields: dict[str, int]) -> None:
     message = message.replace("\t", " ").strip()
     text = f"{level}\t{message}\t{json.dumps(fields)}"
@@ -119,3 +129,36 @@ def test_garbage_lines_raise_parse_error_or_parse(raw: bytes) -> None:
 
     with contextlib.suppress(JournalParseError):
         JournalParser().parse(raw)
+
+
+def test_quick_path_agrees_with_decoding_the_whole_line() -> None:
+    gen = JournalGen(t0=1_764_150_000.0, scenarios=frozenset({"log-garbage"}), backlog=3000)
+    parser = JournalParser()
+    for seq in range(1, 3001):
+        line = gen.line(seq)
+        obj = json.loads(line)
+        entry = parser.parse(line)
+        assert (entry.cursor, entry.seqnum) == (obj["__CURSOR"], seq)
+        assert entry.timestamp.timestamp() * 1_000_000 == pytest.approx(int(obj["__REALTIME_TIMESTAMP"]), abs=1)
+        level, message, fields = split_tts(decode_message(obj["MESSAGE"]))
+        if obj["MESSAGE"] is not None:
+            assert entry.message == message
+            assert entry.level == level or not level
+        assert entry.stack_fields == fields
+        journal = {k: v for k, v in obj.items() if not k.startswith("__") and k != "MESSAGE"}
+        assert {k: v for k, v in entry.journal_fields.items() if k != "MESSAGE"} == journal | {
+            "__SEQNUM_ID": obj["__SEQNUM_ID"]
+        }
+
+
+def test_seqnum_comes_from_the_cursor_when_journalctl_has_no_seqnum_field() -> None:
+    line = json.dumps({"__CURSOR": "s=abc;i=1f;b=x", "__REALTIME_TIMESTAMP": "1", "MESSAGE": "INFO\thi\t{}"})
+    assert JournalParser().parse(line).seqnum == 31
+
+
+def test_a_line_that_only_looks_like_a_known_one_is_still_validated() -> None:
+    parser = JournalParser()
+    parser.parse(_line("INFO\tfirst\t{}", 1))
+    broken = _line("INFO\tsecond\t{}", 2).replace('"_PID": "2417"', '"_PID": "2417\\q"')
+    with pytest.raises(JournalParseError):
+        parser.parse(broken)

@@ -90,11 +90,11 @@ async def test_follow_pauses_on_scroll_up_and_resumes_with_end(part: SshPart) ->
         assert not view.follow and "PAUSED" in view.status_text()
         paused_at = view.entry_at_cursor()
         await _until(pilot, lambda: view.entry_count >= 1003)
-        assert view.entry_at_cursor() is paused_at
+        assert view.entry_at_cursor() == paused_at  # entries are equal by value (rebuilt from rows)
         await pilot.press("end")
         assert view.follow
         await _until(pilot, lambda: view.entry_count >= 1005)
-        assert view.entry_at_cursor() is view.last_visible() is not None
+        assert view.entry_at_cursor() == view.last_visible() is not None
 
 
 async def test_level_filter_search_errors_and_fields(part: SshPart, tmp_path: Path, monkeypatch) -> None:
@@ -119,10 +119,13 @@ async def test_level_filter_search_errors_and_fields(part: SshPart, tmp_path: Pa
         entry = view.entry_at_cursor()
         assert entry is not None and "Gateway missed" in entry.message
         await pilot.press("n")
-        assert view.entry_at_cursor() is not entry and "Gateway missed" in view.entry_at_cursor().message
+        assert view.entry_at_cursor() != entry and "Gateway missed" in view.entry_at_cursor().message
         await pilot.press("ctrl+s")
         saved = list(tmp_path.glob("journal-ttes-demo-*.log"))
-        assert len(saved) == 1 and len(saved[0].read_text().splitlines()) == view.visible_count
+        # the stream goes on meanwhile: the file is the view as it was, a prefix of the view now
+        lines = saved[0].read_text().splitlines()
+        assert len(saved) == 1 and len(lines) == len(list(view.visible_text())[: len(lines)]) <= view.visible_count
+        assert lines == list(view.visible_text())[: len(lines)] and len(lines) >= view.visible_count - 10
         await pilot.press("enter")
         assert isinstance(app.screen, JournalEntryScreen)
         tree = app.screen.query_one(Tree)
@@ -166,7 +169,7 @@ async def test_buffer_is_bounded_and_counts_what_it_dropped() -> None:
         assert view.virtual_size.height == 100
         await pilot.press("w")
         view.add_entries([parser.parse(gen.line(s)) for s in range(251, 401)])
-        await pilot.pause()
+        await pilot.pause(0.3)  # following repaints at most every 100 ms
         assert (view.entry_count, view.dropped) == (100, 300)
         last_time = list(view.visible_text())[-1].split()[0]
         assert last_time in "\n".join(_screen_text(view)[-8:])

@@ -104,4 +104,3 @@ async def test_jump_host_is_used_as_proxyjump(part: SshPart) -> None:
         result = await conn.run(["systemctl", "is-active", "lorawan-stack.service"])
     assert result.stdout == "active\n"
     assert part.connections == before + 2  # the jump, then the target through it
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 from typing import Any, ClassVar
 
@@ -50,6 +51,9 @@ class TtesConsoleApp(App[int]):
         # The first frame is on screen: now build the dashboard's panes behind it.
         if isinstance(self.screen, DashboardScreen):
             await self.screen.build()
+        # What exists now lives as long as the app: keep it out of the collector's full passes,
+        # which otherwise pause the event loop for tens of ms during a log or uplink flood.
+        gc.freeze()
 
     @work(exclusive=True, group="whoami")
     async def who_am_i(self) -> None:

@@ -1,21 +1,17 @@
-"""A fast, bounded view of journal entries: line API, filters, search, levels, follow mode.
+"""A fast view of journal entries: line API, levels, filters, search, marks, follow mode.
 
-Entries live in a plain list outside the renderer (at most ``max_entries``; the oldest are
-dropped and counted). ``render_line`` draws only the rows on screen, so a flood of entries or a
-1 MB line costs what the visible rows cost. Remote text is shown as text: control and escape
-characters are drawn as ``\\xNN`` and nothing is read as markup.
+The entries live in a :class:`~widgets.journal_buffer.JournalBuffer` outside the renderer.
+``render_line`` draws only the rows on screen (from a cache of drawn entries), so a flood of
+entries or a 1 MB line costs what the visible rows cost. Remote text is shown as text: control
+and escape characters are drawn as ``\\xNN`` and nothing is read as markup.
 """
 
 from __future__ import annotations
 
-import re
 import time
-from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
-from typing import Any, ClassVar, Protocol
+from collections.abc import Iterator, Sequence
+from typing import Any, ClassVar
 
-from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
@@ -25,50 +21,15 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 
-LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")
-_RANK = {name: i for i, name in enumerate(LEVELS)}
-MAX_CHARS = 4000  # longer messages are cut for display (the fields view and saved files have them whole)
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+from widgets.journal_buffer import JournalBuffer, JournalLine, line_length, neutralise, plain_line
+from widgets.journal_line import entry_segments
 
+__all__ = ["JournalLine", "JournalView", "neutralise"]
 
-class JournalLine(Protocol):
-    """What the view needs of an entry (a ``services.journal_parse.JournalEntry`` fits)."""
-
-    @property
-    def seqnum(self) -> int: ...
-    @property
-    def timestamp(self) -> datetime: ...
-    @property
-    def level(self) -> str: ...
-    @property
-    def namespace(self) -> str: ...
-    @property
-    def message(self) -> str: ...
-    @property
-    def fields(self) -> Any: ...
-
-
-def neutralise(text: str) -> str:
-    """Control and escape characters as visible ``\\xNN``; tabs expanded."""
-    if "\t" in text:
-        text = text.expandtabs(4)
-    if not _CONTROL.search(text):
-        return text
-    return _CONTROL.sub(_escape, text)
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def _extra_fields(fields: Any) -> str:
-    try:
-        items = fields.items()
-    except AttributeError:
-        return ""
-    return " ".join(f"{k}={v}" for k, v in items if k != "namespace" and not k[:1].isupper() and not k.startswith("_"))
+FOLLOW_SECONDS = 0.1  # at most 10 follow repaints a second
+_PARTS = ("debug", "info", "warn", "error", "fatal", "timestamp", "namespace", "fields", "cursor", "match", "mark")
 
 
 class JournalView(ScrollView, can_focus=True):
@@ -89,19 +50,7 @@ class JournalView(ScrollView, can_focus=True):
     JournalView > .journal-view--mark { color: $accent; text-style: bold; }
     """
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "journal-view--debug",
-        "journal-view--info",
-        "journal-view--warn",
-        "journal-view--error",
-        "journal-view--fatal",
-        "journal-view--timestamp",
-        "journal-view--namespace",
-        "journal-view--fields",
-        "journal-view--cursor",
-        "journal-view--match",
-        "journal-view--mark",
-    }
+    COMPONENT_CLASSES: ClassVar[set[str]] = {f"journal-view--{part}" for part in _PARTS}
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "cursor(-1)", "Up", show=False),
@@ -152,25 +101,12 @@ class JournalView(ScrollView, can_focus=True):
 
     def __init__(self, max_entries: int = 100_000, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.max_entries = max(1, max_entries)
-        self._entries: list[JournalLine] = []
-        self._base = 0  # absolute id of _entries[0]
-        self._visible: list[int] = []  # absolute ids passing level and filter, ascending
-        self._row_starts: list[int] = []  # wrap mode: first row of each visible entry
-        self._rows = 0
-        self._cursor: int | None = None  # absolute id
-        self._marks: set[int] = set()
-        self.dropped = 0
-        self.filter_text = ""
-        self._filter: re.Pattern[str] | None = None
-        self._filter_invert = False
-        self.search_text = ""
-        self._search: re.Pattern[str] | None = None
+        self.buffer = JournalBuffer(max_entries)
         self._width_cache = 0
-        self._line_cache: LRUCache[tuple[int, bool, int], Strip] = LRUCache(2048)
-        self._rate_window: list[tuple[float, int]] = []
-        self._total = 0
+        self._line_cache: LRUCache[tuple[int, bool, int], Strip] = LRUCache(256)  # a few screens of drawn entries
         self._styles: dict[str, Style] = {}
+        self._followed_at = 0.0
+        self._catch_up_timer: Timer | None = None
 
     # --- data in ------------------------------------------------------------------------------
 
@@ -178,186 +114,140 @@ class JournalView(ScrollView, can_focus=True):
         """Append entries (journal order); drops the oldest beyond ``max_entries``."""
         if not entries:
             return
-        self._total += len(entries)
-        self._rate_window.append((time.monotonic(), len(entries)))
-        first_new = self._base + len(self._entries)
-        self._entries.extend(entries)
-        for offset, entry in enumerate(entries):
-            if self._passes(entry):
-                self._append_visible(first_new + offset, entry)
-        overflow = len(self._entries) - self.max_entries
-        if overflow > 0:
-            self._evict(overflow)
+        removed_rows = self.buffer.add(entries)
+        if removed_rows:
+            self._line_cache.clear()
+            if not self.follow:
+                self.scroll_to(y=max(0, self.scroll_y - removed_rows), animate=False, immediate=True)
+                self.refresh()
         self._resize()
         if self.follow:
-            self._cursor = self._visible[-1] if self._visible else None
+            self.buffer.cursor = self.buffer.visible[-1] if self.buffer.visible else None
+            # In a flood, scroll and repaint at most every FOLLOW_SECONDS: each repaint draws every
+            # row afresh, and fewer of them leave the loop to the stream and the keys.
+            wait = self._followed_at + FOLLOW_SECONDS - time.monotonic()
+            if wait <= 0:
+                self._catch_up()
+            elif self._catch_up_timer is None:
+                self._catch_up_timer = self.set_timer(wait, self._catch_up)
+
+    def _catch_up(self) -> None:
+        self._catch_up_timer = None
+        self._followed_at = time.monotonic()
+        if self.follow:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
-        self.refresh()
+            self.refresh()
 
     def clear(self) -> None:
-        self._entries.clear()
-        self._visible.clear()
-        self._row_starts.clear()
-        self._rows = 0
-        self._base = 0
-        self._cursor = None
-        self._marks.clear()
+        self.buffer.clear()
         self._line_cache.clear()
         self._resize()
         self.refresh()
 
     @property
+    def dropped(self) -> int:
+        return self.buffer.dropped
+
+    @property
     def entry_count(self) -> int:
-        return len(self._entries)
+        return len(self.buffer.entries)
 
     @property
     def visible_count(self) -> int:
-        return len(self._visible)
+        return len(self.buffer.visible)
 
-    def entries_per_second(self) -> float:
-        """Arrival rate over the last two seconds."""
-        now = time.monotonic()
-        self._rate_window = [(t, n) for t, n in self._rate_window if now - t <= 2.0]
-        return sum(n for _, n in self._rate_window) / 2.0
+    @property
+    def filter_text(self) -> str:
+        return self.buffer.filter_text
+
+    @property
+    def search_text(self) -> str:
+        return self.buffer.search_text
 
     def status_text(self) -> str:
         """The status line: rate, buffer use, drops, connection, mode, filters."""
-        parts = [
-            f"{self.entries_per_second():,.0f}/s",
-            f"{len(self._entries):,}/{self.max_entries:,} ({100 * len(self._entries) // self.max_entries}%)",
-            f"dropped {self.dropped:,}",
-        ]
+        parts = self.buffer.status_parts()
         if self.connection:
-            parts.append(self.connection)
-        parts.append("FOLLOW" if self.follow else "PAUSED (End/s resumes)")
-        if self.min_level != "DEBUG":
-            parts.append(f"level ≥ {self.min_level}")
-        if self.filter_text:
-            parts.append(f"filter {neutralise(self.filter_text)} ({len(self._visible):,} shown)")
-        if self.search_text:
-            parts.append(f"find {neutralise(self.search_text)}")
+            parts.insert(3, self.connection)
+        parts.insert(4 if self.connection else 3, "FOLLOW" if self.follow else "PAUSED (End/s resumes)")
         return " · ".join(parts)
 
     def entry_at_cursor(self) -> JournalLine | None:
-        if self._cursor is None or self._cursor < self._base:
-            return None
-        return self._entries[self._cursor - self._base]
+        return self.buffer.entry_at_cursor()
 
     def last_visible(self) -> JournalLine | None:
         """The newest entry that passes the level and filter."""
-        return self._entries[self._visible[-1] - self._base] if self._visible else None
+        return self.buffer.last_visible()
 
     def visible_text(self) -> Iterator[str]:
         """The filtered view as plain text lines (for saving), messages uncut."""
-        for abs_id in list(self._visible):
-            if abs_id >= self._base:
-                yield self._plain(self._entries[abs_id - self._base], cut=False)
+        return self.buffer.visible_text(timestamps=self.show_timestamps)
 
     # --- filters ------------------------------------------------------------------------------
 
     def set_filter(self, text: str) -> str:
         """Show only entries matching the regex (``!re`` hides them); returns an error or ''."""
-        invert = text.startswith("!")
-        pattern = text[1:] if invert else text
-        try:
-            compiled = re.compile(pattern, 0 if pattern != pattern.lower() else re.IGNORECASE) if pattern else None
-        except re.error as exc:
-            return f"Not a valid regular expression: {exc}."
-        self.filter_text, self._filter, self._filter_invert = text, compiled, invert
-        self._rebuild()
-        return ""
+        keep = self.buffer.cursor
+        error = self.buffer.set_filter(text)
+        if not error:
+            self._after_rebuild(keep)
+        return error
 
     def set_search(self, text: str) -> str:
         """Highlight matches and jump to the next one; returns an error or ''."""
-        try:
-            compiled = re.compile(text, 0 if text != text.lower() else re.IGNORECASE) if text else None
-        except re.error as exc:
-            return f"Not a valid regular expression: {exc}."
-        self.search_text, self._search = text, compiled
+        error = self.buffer.set_search(text)
+        if error:
+            return error
         self._line_cache.clear()
-        if compiled is not None:
+        if self.buffer.search is not None:
             self.action_next_match(1, from_cursor=True)
         self.refresh()
         return ""
 
-    def _passes(self, entry: JournalLine) -> bool:
-        if _RANK.get(entry.level, 1) < _RANK.get(self.min_level, 0):
-            return False
-        if self._filter is None:
-            return True
-        found = self._filter.search(entry.message) is not None or self._filter.search(entry.namespace) is not None
-        return found != self._filter_invert
-
-    def _append_visible(self, abs_id: int, entry: JournalLine) -> None:
-        self._visible.append(abs_id)
-        if self.wrap:
-            self._row_starts.append(self._rows)
-            self._rows += self._wrapped_rows(entry)
-        else:
-            self._rows += 1
-
-    def _wrapped_rows(self, entry: JournalLine) -> int:
-        width = max(10, self.scrollable_content_region.width or 80)
-        return max(1, -(-len(self._plain(entry)) // width))
-
     def _rebuild(self) -> None:
-        """Recompute the visible rows; keep the cursor's entry (or the next one) in view."""
-        keep = self._cursor
-        self._visible, self._row_starts, self._rows = [], [], 0
-        for i, entry in enumerate(self._entries):
-            if self._passes(entry):
-                self._append_visible(self._base + i, entry)
+        keep = self.buffer.cursor
+        self.buffer.rebuild()
+        self._after_rebuild(keep)
+
+    def _after_rebuild(self, keep: int | None) -> None:
+        """Keep the cursor's entry (or the next one) in view."""
         self._line_cache.clear()
         self._resize()
         if self.follow or keep is None:
-            self._cursor = self._visible[-1] if self._visible else None
+            self.buffer.cursor = self.buffer.visible[-1] if self.buffer.visible else None
             self.scroll_end(animate=False, immediate=True, x_axis=False)
         else:
-            idx = bisect_left(self._visible, keep)
-            self._cursor = self._visible[min(idx, len(self._visible) - 1)] if self._visible else None
+            self.buffer.keep_cursor_near(keep)
             self._scroll_to_cursor(center=True)
         self.refresh()
 
-    def _evict(self, count: int) -> None:
-        del self._entries[:count]
-        self._base += count
-        self.dropped += count
-        cut = bisect_left(self._visible, self._base)
-        if cut:
-            del self._visible[:cut]
-            if self.wrap:
-                removed_rows = self._row_starts[cut] if cut < len(self._row_starts) else self._rows
-                self._row_starts = [r - removed_rows for r in self._row_starts[cut:]]
-                self._rows -= removed_rows
-            else:
-                removed_rows = cut
-                self._rows -= cut
-            if not self.follow:
-                self.scroll_to(y=max(0, self.scroll_y - removed_rows), animate=False, immediate=True)
-        self._marks = {m for m in self._marks if m >= self._base}
-        if self._cursor is not None and self._cursor < self._base:
-            self._cursor = self._visible[0] if self._visible else None
-        self._line_cache.clear()
+    def _wrapped_rows(self, entry: JournalLine) -> int:
+        width = max(10, self.scrollable_content_region.width or 80)
+        return max(1, -(-line_length(entry, timestamps=self.show_timestamps) // width))
 
     def _resize(self) -> None:
         width = self._width_cache if not self.wrap else 0
-        self.virtual_size = Size(width, self._rows)
+        self.virtual_size = Size(width, self.buffer.rows)
 
     # --- reactive toggles ---------------------------------------------------------------------
 
-    def watch_wrap(self) -> None:
+    def watch_wrap(self, wrap: bool) -> None:
+        self.buffer.measure = self._wrapped_rows if wrap else None
         self._rebuild()
 
-    def watch_min_level(self) -> None:
+    def watch_min_level(self, level: str) -> None:
+        self.buffer.min_level = level
         self._rebuild()
 
     def watch_show_timestamps(self) -> None:
+        if self.wrap:
+            self._rebuild()
         self._line_cache.clear()
         self.refresh()
 
     def watch_follow(self, follow: bool) -> None:
-        if follow and self._visible:
-            self._cursor = self._visible[-1]
+        if follow and self.buffer.visible:
+            self.buffer.cursor = self.buffer.visible[-1]
             self.scroll_end(animate=False, immediate=True, x_axis=False)
             self.refresh()
 
@@ -376,12 +266,12 @@ class JournalView(ScrollView, can_focus=True):
     # --- actions ------------------------------------------------------------------------------
 
     def action_cursor(self, delta: int) -> None:
-        if not self._visible:
+        visible = self.buffer.visible
+        if not visible:
             return
-        idx = self._cursor_index()
-        idx = max(0, min(len(self._visible) - 1, idx + delta))
-        self._cursor = self._visible[idx]
-        self.follow = delta > 0 and idx == len(self._visible) - 1 and self.follow
+        idx = max(0, min(len(visible) - 1, self.buffer.cursor_index() + delta))
+        self.buffer.cursor = visible[idx]
+        self.follow = delta > 0 and idx == len(visible) - 1 and self.follow
         self._scroll_to_cursor()
         self.refresh()
 
@@ -390,8 +280,8 @@ class JournalView(ScrollView, can_focus=True):
 
     def action_home(self) -> None:
         self.follow = False
-        if self._visible:
-            self._cursor = self._visible[0]
+        if self.buffer.visible:
+            self.buffer.cursor = self.buffer.visible[0]
         self.scroll_home(animate=False, immediate=True)
         self.refresh()
 
@@ -415,23 +305,29 @@ class JournalView(ScrollView, can_focus=True):
         self.post_message(self.InputRequested(kind, self.filter_text if kind == "filter" else self.search_text))
 
     def action_next_match(self, direction: int, from_cursor: bool = False) -> None:
-        search = self._search
+        search = self.buffer.search
         if search is None:
             return
-        self._jump(direction, lambda e: search.search(self._plain(e)) is not None, include_current=from_cursor)
+        timestamps = self.show_timestamps
+        self._jump(
+            self.buffer.find(
+                direction,
+                lambda e: search.search(plain_line(e, timestamps=timestamps)) is not None,
+                include_current=from_cursor,
+            )
+        )
 
     def action_next_error(self, direction: int) -> None:
-        self._jump(direction, lambda e: e.level in ("ERROR", "FATAL"))
+        self._jump(self.buffer.find(direction, lambda e: e.level in ("ERROR", "FATAL")))
 
     def action_toggle_mark(self) -> None:
-        if self._cursor is not None:
-            self._marks ^= {self._cursor}
+        if self.buffer.cursor is not None:
+            self.buffer.toggle_mark()
             self._line_cache.clear()
             self.refresh()
 
     def action_next_mark(self) -> None:
-        marks = set(self._marks)
-        self._jump(1, lambda e: False, ids=marks)
+        self._jump(self.buffer.find(1, ids=self.buffer.marks))
 
     def action_select(self) -> None:
         entry = self.entry_at_cursor()
@@ -441,36 +337,20 @@ class JournalView(ScrollView, can_focus=True):
     def action_save(self) -> None:
         self.post_message(self.SaveRequested())
 
-    def _jump(self, direction: int, wanted: Any, *, include_current: bool = False, ids: set[int] | None = None) -> None:
-        if not self._visible:
+    def _jump(self, entry_id: int | None) -> None:
+        if entry_id is None:
+            if self.buffer.visible:
+                self.notify("No more matches.", severity="warning", timeout=2)
             return
-        start = self._cursor_index()
-        n = len(self._visible)
-        offsets = range(0 if include_current else 1, n)
-        for step in offsets:
-            idx = (start + direction * step) % n
-            abs_id = self._visible[idx]
-            matched = abs_id in ids if ids is not None else wanted(self._entries[abs_id - self._base])
-            if matched:
-                self.follow = False
-                self._cursor = abs_id
-                self._scroll_to_cursor(center=True)
-                self.refresh()
-                return
-        self.notify("No more matches.", severity="warning", timeout=2)
-
-    def _cursor_index(self) -> int:
-        if self._cursor is None:
-            return len(self._visible) - 1
-        return min(bisect_left(self._visible, self._cursor), len(self._visible) - 1)
-
-    def _row_of(self, idx: int) -> int:
-        return self._row_starts[idx] if self.wrap and idx < len(self._row_starts) else idx
+        self.follow = False
+        self.buffer.cursor = entry_id
+        self._scroll_to_cursor(center=True)
+        self.refresh()
 
     def _scroll_to_cursor(self, center: bool = False) -> None:
-        if self._cursor is None:
+        if self.buffer.cursor is None:
             return
-        row = self._row_of(self._cursor_index())
+        row = self.buffer.row_of(self.buffer.cursor_index())
         height = max(1, self.scrollable_content_region.height)
         top = int(self.scroll_y)
         if center and not (top <= row < top + height):
@@ -485,60 +365,29 @@ class JournalView(ScrollView, can_focus=True):
     def _style(self, name: str) -> Style:
         style = self._styles.get(name)
         if style is None:
-            style = self._styles[name] = self.get_component_rich_style(f"journal-view--{name}", partial=True)
+            if name == "base":
+                style = self.rich_style
+            else:
+                style = self.get_component_rich_style(f"journal-view--{name}", partial=True)
+            self._styles[name] = style
         return style
 
-    def _plain(self, entry: JournalLine, cut: bool = True) -> str:
-        message = entry.message if not cut or len(entry.message) <= MAX_CHARS else entry.message[:MAX_CHARS]
-        extra = _extra_fields(entry.fields)
-        ts = f"{entry.timestamp:%H:%M:%S.%f}"[:-3] + " " if self.show_timestamps else ""
-        ns = f"{entry.namespace}: " if entry.namespace else ""
-        more = f" … [+{len(entry.message) - MAX_CHARS:,} chars]" if cut and len(entry.message) > MAX_CHARS else ""
-        return neutralise(f"{ts}{entry.level:<5} {ns}{message}{more}" + (f"  {extra[:MAX_CHARS]}" if extra else ""))
-
-    def _segments(self, abs_id: int, entry: JournalLine) -> list[Segment]:
-        level_style = self._style(entry.level.lower() if entry.level in _RANK else "info")
-        mark = Segment("▌" if abs_id in self._marks else " ", self._style("mark"))
-        segs = [mark]
-        if self.show_timestamps:
-            segs.append(Segment(f"{entry.timestamp:%H:%M:%S.%f}"[:-3] + " ", self._style("timestamp")))
-        segs.append(Segment(f"{entry.level:<5} ", level_style))
-        if entry.namespace:
-            segs.append(Segment(neutralise(entry.namespace) + ": ", self._style("namespace")))
-        message = entry.message
-        more = ""
-        if len(message) > MAX_CHARS:
-            more = f" … [+{len(message) - MAX_CHARS:,} chars]"
-            message = message[:MAX_CHARS]
-        segs.extend(self._highlighted(neutralise(message), level_style))
-        extra = _extra_fields(entry.fields)
-        if more or extra:
-            segs.append(Segment(more + ("  " + neutralise(extra[:MAX_CHARS]) if extra else ""), self._style("fields")))
-        return segs
-
-    def _highlighted(self, text: str, style: Style) -> Iterable[Segment]:
-        if self._search is None:
-            return [Segment(text, style)]
-        out: list[Segment] = []
-        pos = 0
-        match_style = style + self._style("match")
-        for m in self._search.finditer(text):
-            if m.end() == m.start():
-                continue
-            out.append(Segment(text[pos : m.start()], style))
-            out.append(Segment(m.group(), match_style))
-            pos = m.end()
-        out.append(Segment(text[pos:], style))
-        return out
-
-    def _entry_strip(self, abs_id: int, width: int) -> Strip:
-        key = (abs_id, abs_id == self._cursor, width if self.wrap else 0)
+    def _entry_strip(self, entry_id: int, width: int) -> Strip:
+        at_cursor = entry_id == self.buffer.cursor
+        key = (entry_id, at_cursor, width if self.wrap else 0)
         cached = self._line_cache.get(key)
         if cached is not None:
             return cached
-        entry = self._entries[abs_id - self._base]
-        strip = Strip(self._segments(abs_id, entry))
-        if abs_id == self._cursor:
+        buffer = self.buffer
+        segments = entry_segments(
+            buffer.entry(entry_id),
+            self._style,
+            marked=entry_id in buffer.marks,
+            timestamps=self.show_timestamps,
+            search=buffer.search,
+        )
+        strip = Strip(segments)
+        if at_cursor:
             strip = strip.apply_style(self._style("cursor"))
         if not self.wrap and strip.cell_length > self._width_cache:
             self._width_cache = strip.cell_length
@@ -550,15 +399,17 @@ class JournalView(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width
         row = scroll_y + y
-        if row >= self._rows or row < 0 or not self._visible:
-            return Strip.blank(width, self.rich_style)
+        buffer = self.buffer
+        base = self._style("base")
+        if row >= buffer.rows or row < 0 or not buffer.visible:
+            return Strip.blank(width, base)
         if not self.wrap:
-            strip = self._entry_strip(self._visible[row], 0)
-            return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
-        idx = max(0, bisect_left(self._row_starts, row + 1) - 1)
-        part = row - self._row_starts[idx]
-        strip = self._entry_strip(self._visible[idx], width)
+            strip = self._entry_strip(buffer.visible[row], 0)
+            return strip.crop_extend(scroll_x, scroll_x + width, base)
+        idx = buffer.index_at_row(row)
+        part = row - buffer.row_starts[idx]
+        strip = self._entry_strip(buffer.visible[idx], width)
         pieces = strip.divide(range(width, strip.cell_length, width)) if width > 0 else [strip]
         if part >= len(pieces):
-            return Strip.blank(width, self.rich_style)
-        return pieces[part].extend_cell_length(width, self.rich_style)
+            return Strip.blank(width, base)
+        return pieces[part].extend_cell_length(width, base)

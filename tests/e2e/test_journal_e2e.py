@@ -52,7 +52,10 @@ class Sshd:
             name="e2e",
             stack="ttes-demo",
             ssh=SshSettings(
-                host="127.0.0.1", port=port, user=getpass.getuser(), identity_file=str(self.client_key),
+                host="127.0.0.1",
+                port=port,
+                user=getpass.getuser(),
+                identity_file=str(self.client_key),
                 known_hosts=str(known),
             ),
         )
@@ -72,7 +75,7 @@ def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
     bin_dir.mkdir()
     t0 = time.time()
     scripts = {
-        "journalctl": f'#!/bin/sh\nPYTHONPATH={ROOT} exec {sys.executable} -m sandbox.journal_gen --t0 {t0} '
+        "journalctl": f"#!/bin/sh\nPYTHONPATH={ROOT} exec {sys.executable} -m sandbox.journal_gen --t0 {t0} "
         f'--rate 200 -- "$@"\n',
         "sudo": '#!/bin/sh\nwhile [ "${1#-}" != "$1" ]; do shift; done\nexec "$@"\n',
         "systemctl": "#!/bin/sh\nprintf 'Id=lorawan-stack.service\\nLoadState=loaded\\nActiveState=active\\n"

@@ -1,0 +1,159 @@
+"""``journalctl``'s command line (the options the console uses) over a :class:`JournalGen`.
+
+Shared by the sandbox SSH server and ``python -m sandbox.journal_gen``, the fake ``journalctl``
+that the end-to-end tests put on a real sshd's PATH.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sandbox.journal_gen import JournalGen, chunks
+
+
+class JournalctlUsage(Exception):
+    """What journalctl prints to stderr before exiting 1."""
+
+
+@dataclass
+class JournalctlQuery:
+    """The entries a journalctl invocation prints, then whether it keeps following."""
+
+    unit: str = ""
+    output: str = "short"
+    lines: int | None = None
+    follow: bool = False
+    no_tail: bool = False
+    since: str = ""
+    after_cursor: str = ""
+
+
+_CURSOR_SEQ = re.compile(r"(?:^|;)i=([0-9a-f]+)(?:;|$)")
+_RELATIVE = re.compile(r"^-(\d+)\s*(s|sec|m|min|h|d)?$")
+
+
+def parse_journalctl(argv: Sequence[str]) -> JournalctlQuery:
+    """Parse journalctl's options (the subset the console uses); raises JournalctlUsage."""
+    q = JournalctlQuery()
+    args = list(argv)
+    i = 0
+
+    def value(opt: str, inline: str | None) -> str:
+        nonlocal i
+        if inline is not None:
+            return inline
+        i += 1
+        if i >= len(args):
+            raise JournalctlUsage(f"journalctl: option '{opt}' requires an argument")
+        return args[i]
+
+    while i < len(args):
+        arg = args[i]
+        name, eq, inline_value = arg.partition("=")
+        inline = inline_value if eq else None
+        if arg.startswith("-n") and not arg.startswith("--") and len(arg) > 2:
+            name, inline = "-n", arg[2:]
+        if name in ("-u", "--unit"):
+            q.unit = value(name, inline)
+        elif name in ("-o", "--output"):
+            q.output = value(name, inline)
+        elif name in ("-n", "--lines"):
+            text = value(name, inline)
+            if not text.isdigit():
+                raise JournalctlUsage(f"journalctl: Failed to parse lines '{text}'")
+            q.lines = int(text)
+        elif name in ("-f", "--follow"):
+            q.follow = True
+        elif name == "--no-tail":
+            q.no_tail = True
+        elif name in ("-S", "--since"):
+            q.since = value(name, inline)
+        elif name == "--after-cursor":
+            q.after_cursor = value(name, inline)
+        elif name in ("--no-pager", "-q", "--quiet", "--all", "-a"):
+            pass
+        else:
+            raise JournalctlUsage(f"journalctl: unrecognized option '{arg}'")
+        i += 1
+    if q.output != "json":
+        raise JournalctlUsage(f"journalctl: this simulated journal only speaks -o json, not '{q.output}'")
+    return q
+
+
+def _since_us(text: str, now: float) -> int:
+    if text.startswith("@"):
+        return int(float(text[1:]) * 1_000_000)
+    rel = _RELATIVE.match(text)
+    if rel:
+        unit = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}[rel.group(2) or "s"]
+        return int((now - int(rel.group(1)) * unit) * 1_000_000)
+    for fmt in ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
+        try:
+            return int(datetime.strptime(text.removesuffix(" UTC"), fmt).replace(tzinfo=UTC).timestamp() * 1_000_000)
+        except ValueError:
+            continue
+    raise JournalctlUsage(f"journalctl: Failed to parse timestamp: {text}")
+
+
+def first_seq(gen: JournalGen, q: JournalctlQuery, now: float) -> int:
+    """Where the output starts (the cursor wins over --since, which wins over -n)."""
+    head = gen.head(now)
+    if q.after_cursor:
+        match = _CURSOR_SEQ.search(q.after_cursor)
+        if not match:
+            raise JournalctlUsage("journalctl: Failed to seek to cursor: Invalid argument")
+        return int(match.group(1), 16) + 1
+    if q.since:
+        return gen.first_since(_since_us(q.since, now))
+    lines = q.lines if q.lines is not None else (10 if q.follow and not q.no_tail else None)
+    if lines is None:
+        return 1
+    return max(1, head - lines + 1)
+
+
+def unit_matches(gen: JournalGen, unit: str) -> bool:
+    return not unit or unit in (gen.unit, gen.unit.removesuffix(".service"))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m sandbox.journal_gen --t0 EPOCH [--scenario S] [--rate R] -- <journalctl args>``."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    t0, rate, scenarios = time.time(), 20.0, set()
+    while args and args[0] != "--":
+        opt = args.pop(0)
+        if opt == "--t0":
+            t0 = float(args.pop(0))
+        elif opt == "--rate":
+            rate = float(args.pop(0))
+        elif opt == "--scenario":
+            scenarios.add(args.pop(0))
+    args = args[1:]
+    gen = JournalGen(t0=t0, scenarios=frozenset(scenarios), rate=rate)
+    out = sys.stdout.buffer
+    try:
+        q = parse_journalctl(args)
+        now = time.time()
+        if not unit_matches(gen, q.unit):
+            return 0
+        start, head = first_seq(gen, q, now), gen.head(now)
+        for chunk in chunks(gen, start, head):
+            out.write(chunk)
+        out.flush()
+        while q.follow:
+            time.sleep(0.05)
+            new_head = gen.head()
+            for chunk in chunks(gen, max(start, head + 1), new_head):
+                out.write(chunk)
+            out.flush()
+            head = max(head, new_head)
+    except JournalctlUsage as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except (BrokenPipeError, KeyboardInterrupt):
+        return 0
+    return 0

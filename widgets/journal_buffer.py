@@ -1,0 +1,330 @@
+"""The journal view's model: a bounded buffer of entries, with level, filter, search, marks and rate.
+
+Plain Python (no Textual), so it can be tested and measured alone. Entries are kept in arrival
+order in a list of at most ``max_entries`` (the oldest dropped and counted); an entry's id is its
+absolute position since the buffer began, so ids stay valid while old entries are dropped.
+``visible`` lists the ids that pass the minimum level and the filter; with ``measure`` set (wrap
+mode) ``row_starts`` gives the first screen row of each visible entry.
+
+Entries are kept as their ``as_row()`` tuples, made entries again (``from_row``) when drawn,
+opened or searched: plain tuples of strings and numbers are not tracked by the garbage collector,
+so 100,000 of them add nothing to the full collections that would otherwise stall the app.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")
+RANK = {name: i for i, name in enumerate(LEVELS)}
+MAX_CHARS = 4000  # longer messages are cut for display (the fields view and saved files have them whole)
+RATE_SECONDS = 2.0
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+class JournalLine(Protocol):
+    """What the view needs of an entry (a ``services.journal_parse.JournalEntry`` fits)."""
+
+    @property
+    def seqnum(self) -> int: ...
+    @property
+    def timestamp(self) -> datetime: ...
+    @property
+    def level(self) -> str: ...
+    @property
+    def namespace(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def fields(self) -> Any: ...
+    @property
+    def stack_fields(self) -> Any: ...
+    def as_row(self) -> tuple[Any, ...]:
+        """The entry as a tuple; ``[ROW_LEVEL]``, ``[ROW_NAMESPACE]`` and ``[ROW_MESSAGE]`` are those."""
+        ...
+
+    @classmethod
+    def from_row(cls, row: tuple[Any, ...]) -> Any:
+        """The entry again, from ``as_row()``."""
+        ...
+
+
+ROW_LEVEL, ROW_NAMESPACE, ROW_MESSAGE = 3, 4, 5
+
+
+def neutralise(text: str) -> str:
+    """Control and escape characters as visible ``\\xNN``; tabs expanded."""
+    if "\t" in text:
+        text = text.expandtabs(4)
+    if not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def extra_fields(fields: Any) -> str:
+    """The stack's fields as ``key=value`` (journald's own and the namespace left out)."""
+    try:
+        items = fields.items()
+    except AttributeError:
+        return ""
+    return " ".join(f"{k}={v}" for k, v in items if k != "namespace" and not k[:1].isupper() and not k.startswith("_"))
+
+
+def clock(entry: JournalLine) -> str:
+    """``HH:MM:SS.mmm`` of the entry."""
+    return f"{entry.timestamp:%H:%M:%S.%f}"[:-3]
+
+
+def plain_line(entry: JournalLine, *, timestamps: bool, cut: bool = True) -> str:
+    """The entry as one line of neutralised text, as the view shows it (``cut``) or whole."""
+    message = entry.message
+    long = len(message) > MAX_CHARS
+    extra = extra_fields(entry.stack_fields)
+    ts = clock(entry) + " " if timestamps else ""
+    ns = f"{entry.namespace}: " if entry.namespace else ""
+    more = f" … [+{len(message) - MAX_CHARS:,} chars]" if cut and long else ""
+    if cut and long:
+        message = message[:MAX_CHARS]
+    return neutralise(f"{ts}{entry.level:<5} {ns}{message}{more}" + (f"  {extra[:MAX_CHARS]}" if extra else ""))
+
+
+def line_length(entry: JournalLine, *, timestamps: bool) -> int:
+    """``len(plain_line(entry, timestamps=timestamps))``, without formatting the time."""
+    text = plain_line(entry, timestamps=False) if "\t" not in entry.message else ""
+    if not text or "\t" in text:
+        return len(plain_line(entry, timestamps=timestamps))  # tab stops depend on what precedes
+    return len(text) + (13 if timestamps else 0)  # "HH:MM:SS.mmm "
+
+
+def compile_pattern(text: str) -> re.Pattern[str] | None:
+    """Smart case: a pattern without capitals ignores case. Raises ``re.error``."""
+    return re.compile(text, 0 if text != text.lower() else re.IGNORECASE) if text else None
+
+
+class JournalBuffer:
+    """Entries, the visible subset and where each visible entry starts on screen."""
+
+    def __init__(self, max_entries: int = 100_000) -> None:
+        self.max_entries = max(1, max_entries)
+        self.entries: list[tuple[Any, ...]] = []  # as_row() of each entry
+        self._kind: Any = None  # the entries' class, which has from_row()
+        self.base = 0  # id of entries[0]
+        self.visible: list[int] = []  # ids passing level and filter, ascending
+        self.row_starts: list[int] = []  # wrap mode: first row of each visible entry
+        self.rows = 0
+        self.cursor: int | None = None  # an id
+        self.marks: set[int] = set()
+        self.dropped = 0
+        self.total = 0
+        self.min_level = "DEBUG"
+        self.filter_text = ""
+        self.filter: re.Pattern[str] | None = None
+        self.filter_invert = False
+        self.search_text = ""
+        self.search: re.Pattern[str] | None = None
+        self.measure: Callable[[JournalLine], int] | None = None  # rows an entry takes, when wrapping
+        self._rate: list[tuple[float, int]] = []
+
+    # --- data in ------------------------------------------------------------------------------
+
+    def add(self, entries: Sequence[JournalLine], now: float | None = None) -> int:
+        """Append entries; returns how many rows at the top were dropped with the oldest ones."""
+        if not entries:
+            return 0
+        self.total += len(entries)
+        self._rate.append((time.monotonic() if now is None else now, len(entries)))
+        first = self.base + len(self.entries)
+        given = getattr(entries, "rows", None)  # a sequence that holds rows already (and says its kind)
+        if given is not None:
+            self._kind, rows = entries.kind, given  # type: ignore[attr-defined]
+        else:
+            self._kind, rows = type(entries[0]), [entry.as_row() for entry in entries]
+        self.entries.extend(rows)
+        if self.filter is None and self.measure is None and self.min_level == "DEBUG":
+            self.visible.extend(range(first, first + len(rows)))
+            self.rows += len(rows)
+        else:
+            for offset, row in enumerate(rows):
+                if self.passes(row):
+                    self._append_visible(first + offset, row)
+        overflow = len(self.entries) - self.max_entries
+        return self._evict(overflow) if overflow > 0 else 0
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.visible.clear()
+        self.row_starts.clear()
+        self.rows = 0
+        self.base = 0
+        self.cursor = None
+        self.marks.clear()
+
+    def _append_visible(self, entry_id: int, row: tuple[Any, ...]) -> None:
+        self.visible.append(entry_id)
+        if self.measure is not None:
+            self.row_starts.append(self.rows)
+            self.rows += self.measure(self._kind.from_row(row))
+        else:
+            self.rows += 1
+
+    def _evict(self, count: int) -> int:
+        del self.entries[:count]
+        self.base += count
+        self.dropped += count
+        removed_rows = 0
+        cut = bisect_left(self.visible, self.base)
+        if cut:
+            del self.visible[:cut]
+            if self.measure is not None:
+                removed_rows = self.row_starts[cut] if cut < len(self.row_starts) else self.rows
+                self.row_starts = [r - removed_rows for r in self.row_starts[cut:]]
+            else:
+                removed_rows = cut
+            self.rows -= removed_rows
+        if self.marks:
+            self.marks = {m for m in self.marks if m >= self.base}
+        if self.cursor is not None and self.cursor < self.base:
+            self.cursor = self.visible[0] if self.visible else None
+        return removed_rows
+
+    def rebuild(self) -> None:
+        """Recompute the visible ids and rows (after the level, filter or wrap changed)."""
+        self.visible, self.row_starts, self.rows = [], [], 0
+        for i, row in enumerate(self.entries):
+            if self.passes(row):
+                self._append_visible(self.base + i, row)
+
+    # --- what is there ------------------------------------------------------------------------
+
+    def entry(self, entry_id: int) -> JournalLine:
+        entry: JournalLine = self._kind.from_row(self.entries[entry_id - self.base])
+        return entry
+
+    def entry_at_cursor(self) -> JournalLine | None:
+        if self.cursor is None or self.cursor < self.base:
+            return None
+        return self.entry(self.cursor)
+
+    def last_visible(self) -> JournalLine | None:
+        return self.entry(self.visible[-1]) if self.visible else None
+
+    def visible_text(self, *, timestamps: bool) -> Iterator[str]:
+        """The filtered entries as plain text lines, messages uncut."""
+        for entry_id in list(self.visible):
+            if entry_id >= self.base:
+                yield plain_line(self.entry(entry_id), timestamps=timestamps, cut=False)
+
+    def entries_per_second(self, now: float | None = None) -> float:
+        """Arrival rate over the last two seconds."""
+        now = time.monotonic() if now is None else now
+        self._rate = [(t, n) for t, n in self._rate if now - t <= RATE_SECONDS]
+        return sum(n for _, n in self._rate) / RATE_SECONDS
+
+    def status_parts(self) -> list[str]:
+        """Rate, buffer use, drops and the active level, filter and search."""
+        parts = [
+            f"{self.entries_per_second():,.0f}/s",
+            f"{len(self.entries):,}/{self.max_entries:,} ({100 * len(self.entries) // self.max_entries}%)",
+            f"dropped {self.dropped:,}",
+        ]
+        if self.min_level != "DEBUG":
+            parts.append(f"level ≥ {self.min_level}")
+        if self.filter_text:
+            parts.append(f"filter {neutralise(self.filter_text)} ({len(self.visible):,} shown)")
+        if self.search_text:
+            parts.append(f"find {neutralise(self.search_text)}")
+        return parts
+
+    # --- level, filter, search ----------------------------------------------------------------
+
+    def passes(self, row: tuple[Any, ...]) -> bool:
+        """Whether an entry (as its row) passes the minimum level and the filter."""
+        if RANK.get(row[ROW_LEVEL], 1) < RANK.get(self.min_level, 0):
+            return False
+        if self.filter is None:
+            return True
+        found = self.filter.search(row[ROW_MESSAGE]) is not None or self.filter.search(row[ROW_NAMESPACE]) is not None
+        return found != self.filter_invert
+
+    def set_filter(self, text: str) -> str:
+        """Show only entries matching the regex (``!re`` hides them); returns an error or ''."""
+        invert = text.startswith("!")
+        pattern = text[1:] if invert else text
+        try:
+            compiled = compile_pattern(pattern)
+        except re.error as exc:
+            return f"Not a valid regular expression: {exc}."
+        self.filter_text, self.filter, self.filter_invert = text, compiled, invert
+        self.rebuild()
+        return ""
+
+    def set_search(self, text: str) -> str:
+        """Remember the search regex; returns an error or ''."""
+        try:
+            compiled = compile_pattern(text)
+        except re.error as exc:
+            return f"Not a valid regular expression: {exc}."
+        self.search_text, self.search = text, compiled
+        return ""
+
+    # --- cursor and rows ----------------------------------------------------------------------
+
+    def cursor_index(self) -> int:
+        """The cursor's position among the visible entries (the last when it has none)."""
+        if self.cursor is None:
+            return len(self.visible) - 1
+        return min(bisect_left(self.visible, self.cursor), len(self.visible) - 1)
+
+    def row_of(self, index: int) -> int:
+        return self.row_starts[index] if self.measure is not None and index < len(self.row_starts) else index
+
+    def index_at_row(self, row: int) -> int:
+        """The visible entry shown on ``row`` (wrap mode: the one whose rows include it)."""
+        if self.measure is None:
+            return row
+        return max(0, bisect_right(self.row_starts, row) - 1)
+
+    def keep_cursor_near(self, entry_id: int) -> None:
+        """Put the cursor on ``entry_id`` or, when it is hidden now, the next visible entry."""
+        if not self.visible:
+            self.cursor = None
+            return
+        idx = bisect_left(self.visible, entry_id)
+        self.cursor = self.visible[min(idx, len(self.visible) - 1)]
+
+    def find(
+        self,
+        direction: int,
+        wanted: Callable[[JournalLine], bool] | None = None,
+        *,
+        include_current: bool = False,
+        ids: Iterable[int] | None = None,
+    ) -> int | None:
+        """The next visible id (wrapping around) whose entry is ``wanted`` or is in ``ids``."""
+        if not self.visible:
+            return None
+        among = set(ids) if ids is not None else None
+        start = self.cursor_index()
+        n = len(self.visible)
+        for step in range(0 if include_current else 1, n):
+            entry_id = self.visible[(start + direction * step) % n]
+            if among is not None:
+                if entry_id in among:
+                    return entry_id
+            elif wanted is not None and wanted(self.entry(entry_id)):
+                return entry_id
+        return None
+
+    def toggle_mark(self) -> None:
+        if self.cursor is not None:
+            self.marks ^= {self.cursor}
