@@ -1,6 +1,6 @@
 """Benchmark: uplinks/s from an MQTT broker to the screen, next to a bare awscrt subscriber, same run.
 
-    .venv/bin/python bench/uplinks.py [--messages N] [--keys K]
+    .venv/bin/python bench/uplinks.py [--messages N] [--keys K] [--rate R]
 
 Debian's mosquitto (mTLS, ``require_certificate true``; it is a C broker, so it is not the
 bottleneck the pure-Python sandbox broker would be) takes a QoS 1 flood of N ApplicationUp
@@ -12,8 +12,13 @@ same flood at once:
   services.iot (parse, per-device state, feed view).
 
 Printed: each one's msg/s (first to last message), the TUI/baseline ratio, messages lost, the
-p95 latency of K keys sent with ``tmux send-keys`` during the flood (sent → handled), and the
-TUI process's RSS at the end. Nothing is asserted.
+p95 latency of K keys sent with ``tmux send-keys`` during the flood (sent → handled, split at the
+moment the TUI's input thread has read the key), the TUI process's RSS at the end, its event-loop
+lag and its garbage-collector pauses. Nothing is asserted.
+
+At full speed the flood saturates both cores of a small machine (broker, publisher, baseline and
+TUI all run on it), so key latency there includes waiting for a CPU; ``--rate 5000`` paces the
+publisher to show the latency at the target rate with the CPUs not all taken by the benchmark.
 """
 
 from __future__ import annotations
@@ -61,7 +66,8 @@ def start_mosquitto(work: Path, port: int) -> subprocess.Popen[bytes]:
         f"listener {port} 127.0.0.1\ncafile {work / 'ca.pem'}\ncertfile {work / 'server.pem'}\n"
         f"keyfile {work / 'server.key'}\nrequire_certificate true\nuse_identity_as_username true\n"
         "allow_anonymous false\npersistence false\nmax_queued_messages 2000000\nmax_inflight_messages 1000\n"
-        "log_dest none\nuser root\n")
+        "log_dest none\nuser root\n"
+    )
     proc = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(200):
         try:
@@ -76,9 +82,16 @@ def connection(work: Path, port: int, client_id: str):  # type: ignore[no-untype
     from awsiot import mqtt_connection_builder
 
     return mqtt_connection_builder.mtls_from_path(
-        cert_filepath=str(work / "client.pem"), pri_key_filepath=str(work / "client.key"), endpoint="127.0.0.1",
-        port=port, client_id=client_id, ca_filepath=str(work / "ca.pem"), enable_metrics_collection=False,
-        clean_session=False, keep_alive_secs=120)
+        cert_filepath=str(work / "client.pem"),
+        pri_key_filepath=str(work / "client.key"),
+        endpoint="127.0.0.1",
+        port=port,
+        client_id=client_id,
+        ca_filepath=str(work / "ca.pem"),
+        enable_metrics_collection=False,
+        clean_session=False,
+        keep_alive_secs=120,
+    )
 
 
 def bare_subscriber(work: str, port: int, n: int, ready, out) -> None:  # type: ignore[no-untyped-def]
@@ -108,7 +121,7 @@ def bare_subscriber(work: str, port: int, n: int, ready, out) -> None:  # type: 
     conn.disconnect().result(5)
 
 
-def publisher(work: str, port: int, n: int, go) -> None:  # type: ignore[no-untyped-def]
+def publisher(work: str, port: int, n: int, go, rate: float = 0.0) -> None:  # type: ignore[no-untyped-def]
     from awscrt import mqtt
 
     from sandbox.uplink_sim import UplinkSimulator
@@ -124,7 +137,12 @@ def publisher(work: str, port: int, n: int, go) -> None:  # type: ignore[no-unty
     conn.connect().result(10)
     go.wait()
     window = []
+    start = time.monotonic()
     for i in range(n):
+        if rate and i % 50 == 0:  # paced: AWS IoT feeds a console at a steady rate, not as fast as a LAN allows
+            ahead = start + i / rate - time.monotonic()
+            if ahead > 0:
+                time.sleep(ahead)
         topic, head, tail = templates[i % len(templates)]
         future, _ = conn.publish(topic, head + str(i // len(templates)).encode() + tail, mqtt.QoS.AT_LEAST_ONCE)
         window.append(future)
@@ -144,9 +162,31 @@ def tui_child(work: str, port: int, n: int) -> None:
     from tui.panes.uplinks import UplinksPane
 
     w = Path(work)
-    profile = Profile(name="bench", stack="ttes-bench", iot=IotSettings(
-        auth="mtls", endpoint="127.0.0.1", port=port, ca_file=str(w / "ca.pem"), cert_file=str(w / "client.pem"),
-        key_file=str(w / "client.key"), topic="lorawan/{stack}/+/things/+/up"))
+    profile = Profile(
+        name="bench",
+        stack="ttes-bench",
+        iot=IotSettings(
+            auth="mtls",
+            endpoint="127.0.0.1",
+            port=port,
+            ca_file=str(w / "ca.pem"),
+            cert_file=str(w / "client.pem"),
+            key_file=str(w / "client.key"),
+            topic="lorawan/{stack}/+/things/+/up",
+        ),
+    )
+
+    from textual import events
+    from textual.drivers.linux_driver import LinuxDriver
+
+    class StampingDriver(LinuxDriver):
+        """Notes when the input thread has read and parsed each key: splits terminal time from TUI time."""
+
+        def process_message(self, message):  # type: ignore[no-untyped-def]
+            if isinstance(message, events.Key) and message.key == "f12":
+                with (w / "keys-read.txt").open("a") as fh:
+                    fh.write(f"{time.time()}\n")
+            super().process_message(message)
 
     class BenchApp(App[None]):
         BINDINGS: ClassVar[list[BindingType]] = [Binding("f12", "mark", "mark", show=False)]
@@ -156,6 +196,21 @@ def tui_child(work: str, port: int, n: int) -> None:
             yield self.pane
 
         def on_mount(self) -> None:
+            import gc
+
+            self.gc_pauses: list[float] = []
+            gc_started = [0.0]
+
+            self.gc_young: list[float] = []
+
+            def on_gc(phase: str, info: dict[str, int]) -> None:
+                if phase == "start":
+                    gc_started[0] = time.perf_counter()
+                else:
+                    pauses = self.gc_pauses if info["generation"] == 2 else self.gc_young
+                    pauses.append((time.perf_counter() - gc_started[0]) * 1000)
+
+            gc.callbacks.append(on_gc)
             self.first = 0.0
             self.keys = (w / "keys.txt").open("a")
             self.set_interval(0.05, self.watch_count)
@@ -180,30 +235,58 @@ def tui_child(work: str, port: int, n: int) -> None:
             got = pane.total + pane.duplicates
             if got and not self.first:
                 self.first = time.time()
-            if got >= n or (self.first and time.time() - self.first > 600):
+            # Unique uplinks: a QoS 1 redelivery after a reconnect is shown once and counted apart.
+            if pane.total >= n or (self.first and time.time() - self.first > 600):
+                import collections
+                import gc
+
                 rss_kb = int(Path("/proc/self/status").read_text().split("VmRSS:")[1].split()[0])
                 status = pane.status
-                (w / "tui.json").write_text(json.dumps({
-                    "count": pane.total, "duplicates": pane.duplicates, "first": self.first, "last": time.time(),
-                    "dropped": status.dropped if status else None, "rss_mb": rss_kb / 1024,
-                    "lag_p95_ms": sorted(self.lags)[int(0.95 * (len(self.lags) - 1))] if self.lags else None,
-                    "lag_max_ms": max(self.lags, default=None)}))
+                (w / "tui.json").write_text(
+                    json.dumps(
+                        {
+                            "count": pane.total,
+                            "duplicates": pane.duplicates,
+                            "first": self.first,
+                            "last": time.time(),
+                            "dropped": status.dropped if status else None,
+                            "rss_mb": rss_kb / 1024,
+                            "reconnects": sum(c.reconnects for c in status.connections) if status else None,
+                            "lag_p95_ms": sorted(self.lags)[int(0.95 * (len(self.lags) - 1))] if self.lags else None,
+                            "lag_max_ms": max(self.lags, default=None),
+                            "big_lags_ms": sorted(self.lags)[-8:],
+                            "gc2_ms": sorted(self.gc_pauses)[-8:],
+                            "gc2_count": len(self.gc_pauses),
+                            "gc_young_ms": sorted(self.gc_young)[-5:],
+                            "gc_young_count": len(self.gc_young),
+                            "tracked": len(gc.get_objects()),
+                            "types": collections.Counter(type(o).__name__ for o in gc.get_objects()).most_common(8),
+                        }
+                    )
+                )
                 self.exit()
 
+    if os.environ.get("BENCH_GC"):
+        import gc
+
+        gc.set_threshold(*map(int, os.environ["BENCH_GC"].split(",")))
     if os.environ.get("BENCH_SWITCH_INTERVAL"):
         sys.setswitchinterval(float(os.environ["BENCH_SWITCH_INTERVAL"]))
     if os.environ.get("BENCH_PROFILE"):
         import cProfile
 
-        cProfile.runctx("BenchApp().run()", globals(), locals(), os.environ["BENCH_PROFILE"])
+        cProfile.runctx("BenchApp(driver_class=StampingDriver).run()", globals(), locals(), os.environ["BENCH_PROFILE"])
     else:
-        BenchApp().run()
+        BenchApp(driver_class=StampingDriver).run()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--keys", type=int, default=60)
+    parser.add_argument(
+        "--rate", type=float, default=0.0, help="publish at this many msg/s (default: as fast as the broker takes them)"
+    )
     parser.add_argument("--tui-child", nargs=3, metavar=("WORK", "PORT", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.tui_child:
@@ -220,16 +303,19 @@ def main() -> int:
     ctx = multiprocessing.get_context("spawn")
     ready, go, out = ctx.Event(), ctx.Event(), ctx.Queue()
     bare = ctx.Process(target=bare_subscriber, args=(str(work), port, n, ready, out))
-    pub = ctx.Process(target=publisher, args=(str(work), port, n, go))
+    pub = ctx.Process(target=publisher, args=(str(work), port, n, go, args.rate))
     session = f"bench-uplinks-{os.getpid()}"
     try:
         bare.start()
         ready.wait(30)
-        profile_env = "".join(f"{k}={os.environ[k]} " for k in ("BENCH_PROFILE", "BENCH_SWITCH_INTERVAL")
-                              if os.environ.get(k))
+        profile_env = "".join(
+            f"{k}={os.environ[k]} " for k in ("BENCH_PROFILE", "BENCH_SWITCH_INTERVAL", "BENCH_GC") if os.environ.get(k)
+        )
         child = f"{profile_env}{sys.executable} {Path(__file__).resolve()} --tui-child {work} {port} {n}"
-        subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "200", "-y", "50",
-                        f"cd {ROOT} && {child}; sleep 2"], check=True)
+        subprocess.run(
+            ["tmux", "new-session", "-d", "-s", session, "-x", "200", "-y", "50", f"cd {ROOT} && {child}; sleep 2"],
+            check=True,
+        )
         deadline = time.time() + 60
         while not (work / "tui-ready").exists():
             if time.time() > deadline:
@@ -260,20 +346,45 @@ def main() -> int:
             if proc.is_alive():
                 proc.kill()
         broker.terminate()
-    handled = handled_keys(work)[len(idle_handled):]
+    handled = handled_keys(work)[len(idle_handled) :]
+    read = handled_keys(work, "keys-read.txt")[len(idle_handled) :]
     p95 = percentile95(sent, handled)
+    p50 = percentile(sent, handled, 0.5)
+    tui_p95 = percentile95(read, handled)
+    terminal_p95 = percentile95(sent, read)
     idle_p95 = percentile95(idle_sent, idle_handled)
     bare_rate = baseline["count"] / max(1e-9, baseline["last"] - baseline["first"])
     tui_rate = tui["count"] / max(1e-9, tui["last"] - tui["first"])
-    lost = n - tui["count"] - tui["duplicates"]
-    print(f"messages                  {n:,} at QoS 1 through mosquitto (mTLS), ~{len(templates_size(work))} B each")
+    lost = n - tui["count"]
+    pace = f"paced at {args.rate:,.0f} msg/s" if args.rate else "as fast as the broker takes them"
+    print(
+        f"messages                  {n:,} at QoS 1 through mosquitto (mTLS), ~{len(templates_size(work))} B each, "
+        f"{pace}"
+    )
     print(f"bare awscrt subscriber    {bare_rate:10,.0f} msg/s   (baseline, same run; {baseline['count']:,} received)")
     print(f"TUI (Uplinks tab, tmux)   {tui_rate:10,.0f} msg/s   = {tui_rate / bare_rate:.2f}× the baseline")
-    print(f"lost by the TUI           {lost:,} (duplicates {tui['duplicates']:,}, dropped in queue {tui['dropped']})")
-    print(f"key latency during flood  p95 {p95:.0f} ms over {len(sent)} keys (tmux send-keys → handler); "
-          f"idle before the flood p95 {idle_p95:.0f} ms")
+    print(
+        f"lost by the TUI           {lost:,} (redelivered and shown once {tui['duplicates']:,}, dropped in queue "
+        f"{tui['dropped']}, reconnects {tui['reconnects']})"
+    )
+    print(
+        f"key latency during flood  p95 {p95:.0f} ms over {len(sent)} keys (tmux send-keys → handler; median "
+        f"{p50:.0f} ms); idle before the flood p95 {idle_p95:.0f} ms"
+    )
+    print(
+        f"  of which                p95 {terminal_p95:.0f} ms send-keys → read by the TUI's input thread, "
+        f"p95 {tui_p95:.0f} ms read → handled"
+    )
     print(f"TUI RSS after the flood   {tui['rss_mb']:.0f} MB")
-    print(f"TUI event-loop lag        p95 {tui['lag_p95_ms']:.0f} ms, max {tui['lag_max_ms']:.0f} ms (10 ms timer)")
+    print(
+        f"TUI event-loop lag        p95 {tui['lag_p95_ms']:.0f} ms, max {tui['lag_max_ms']:.0f} ms (10 ms timer); "
+        f"worst {[round(x) for x in tui['big_lags_ms']]}"
+    )
+    print(
+        f"TUI full GC passes        {tui['gc2_count']}, longest {[round(x) for x in tui['gc2_ms']]} ms; "
+        f"{tui['tracked']:,} objects tracked at the end"
+    )
+    print(f"TUI young GC passes       {tui['gc_young_count']}, longest {[round(x) for x in tui['gc_young_ms']]} ms")
     return 0
 
 
@@ -287,14 +398,18 @@ def send_keys(session: str, work: Path, count: int) -> list[float]:
     return sent
 
 
-def handled_keys(work: Path) -> list[float]:
-    path = work / "keys.txt"
+def handled_keys(work: Path, name: str = "keys.txt") -> list[float]:
+    path = work / name
     return [float(x) for x in path.read_text().split()] if path.exists() else []
 
 
-def percentile95(sent: list[float], handled: list[float]) -> float:
+def percentile(sent: list[float], handled: list[float], q: float) -> float:
     latencies = sorted((h - s) * 1000 for s, h in zip(sent, handled, strict=False))
-    return latencies[int(0.95 * (len(latencies) - 1))] if latencies else float("nan")
+    return latencies[int(q * (len(latencies) - 1))] if latencies else float("nan")
+
+
+def percentile95(sent: list[float], handled: list[float]) -> float:
+    return percentile(sent, handled, 0.95)
 
 
 def templates_size(work: Path) -> bytes:

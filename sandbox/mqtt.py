@@ -8,6 +8,11 @@ Two listeners on loopback, both TLS with a certificate from the sandbox CA:
 
 The simulator publishes into the broker at ``iot_rate`` messages a second and reports what it
 published to CloudWatch (``AWS/IoT`` metrics) when the AWS part is running.
+
+amqtt has no shared subscriptions: it takes ``$share/<group>/<filter>`` as a literal filter that
+matches nothing, so the sandbox supports ``iot.connections = 1`` only, the default (with more, the
+console says after 15 s of silence that the broker may lack shared subscriptions).
+Shared subscriptions are tested against Debian's mosquitto (tests/e2e/test_iot_e2e.py).
 """
 
 from __future__ import annotations
@@ -62,8 +67,9 @@ def free_port() -> int:
 class MqttPart:
     """Sandbox part: broker + simulator (+ CloudWatch metrics of what was published)."""
 
-    def __init__(self, rate: float | None = None, flaky_up: float = FLAKY_UP_SECONDS,
-                 flaky_down: float = FLAKY_DOWN_SECONDS) -> None:
+    def __init__(
+        self, rate: float | None = None, flaky_up: float = FLAKY_UP_SECONDS, flaky_down: float = FLAKY_DOWN_SECONDS
+    ) -> None:
         self.flaky_up = flaky_up
         self.flaky_down = flaky_down
         self._relays: list[Relay] = []
@@ -114,17 +120,34 @@ class MqttPart:
 
     def describe(self) -> dict[str, Any]:
         """Both listeners, for tests and for operators who want the other auth mode."""
-        return {"endpoint": "127.0.0.1", "mtls_port": self.mtls_port, "wss_port": self.wss_port,
-                "ca_file": self.ca_file, "cert_file": self.cert_file, "key_file": self.key_file}
+        return {
+            "endpoint": "127.0.0.1",
+            "mtls_port": self.mtls_port,
+            "wss_port": self.wss_port,
+            "ca_file": self.ca_file,
+            "cert_file": self.cert_file,
+            "key_file": self.key_file,
+        }
 
     def _broker_config(self, mtls_port: int, wss_port: int) -> dict[str, Any]:
         return {
             "listeners": {
                 "default": {"type": "tcp", "bind": None},  # unbound: only holds defaults the others inherit
-                "mtls": {"type": "tcp", "bind": f"127.0.0.1:{mtls_port}", "ssl": True, "cafile": self.ca_file,
-                         "certfile": self.server_file, "keyfile": self.server_file},
-                "wss": {"type": "ws", "bind": f"127.0.0.1:{wss_port}", "ssl": True,
-                        "certfile": self.server_file, "keyfile": self.server_file},
+                "mtls": {
+                    "type": "tcp",
+                    "bind": f"127.0.0.1:{mtls_port}",
+                    "ssl": True,
+                    "cafile": self.ca_file,
+                    "certfile": self.server_file,
+                    "keyfile": self.server_file,
+                },
+                "wss": {
+                    "type": "ws",
+                    "bind": f"127.0.0.1:{wss_port}",
+                    "ssl": True,
+                    "certfile": self.server_file,
+                    "keyfile": self.server_file,
+                },
             },
             "plugins": {f"{__name__}.ClientCertificateAuth": {}},
         }

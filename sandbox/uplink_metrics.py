@@ -28,15 +28,22 @@ def _client(ctx: SandboxContext) -> Any:
     import boto3
 
     return boto3.client(
-        "cloudwatch", endpoint_url=ctx.endpoint_url, region_name=ctx.region,
+        "cloudwatch",
+        endpoint_url=ctx.endpoint_url,
+        region_name=ctx.region,
         aws_access_key_id=ctx.environ.get("AWS_ACCESS_KEY_ID", "sandbox-setup"),
         aws_secret_access_key=ctx.environ.get("AWS_SECRET_ACCESS_KEY", "sandbox-setup"),
     )
 
 
 def _datum(name: str, when: float, value: float) -> dict[str, Any]:
-    return {"MetricName": name, "Dimensions": [{"Name": "Protocol", "Value": "MQTT"}],
-            "Timestamp": datetime.fromtimestamp(when, UTC), "Value": value, "Unit": "Count"}
+    return {
+        "MetricName": name,
+        "Dimensions": [{"Name": "Protocol", "Value": "MQTT"}],
+        "Timestamp": datetime.fromtimestamp(when, UTC),
+        "Value": value,
+        "Unit": "Count",
+    }
 
 
 def history(rate: float, now: float, seed: int = 5) -> list[dict[str, Any]]:
@@ -62,7 +69,7 @@ def history(rate: float, now: float, seed: int = 5) -> list[dict[str, Any]]:
 def put(ctx: SandboxContext, data: list[dict[str, Any]]) -> None:
     client = _client(ctx)
     for i in range(0, len(data), 500):
-        client.put_metric_data(Namespace=NAMESPACE, MetricData=data[i:i + 500])
+        client.put_metric_data(Namespace=NAMESPACE, MetricData=data[i : i + 500])
 
 
 async def backfill(ctx: SandboxContext, rate: float) -> bool:
@@ -83,6 +90,9 @@ async def report_metrics(ctx: SandboxContext, part: Any) -> None:
         now_count = part.published
         with contextlib.suppress(Exception):
             sent = float(now_count - last)
-            await asyncio.to_thread(put, ctx, [_datum("PublishIn.Success", time.time(), sent),
-                                               _datum("PublishOut.Success", time.time(), sent)])
+            await asyncio.to_thread(
+                put,
+                ctx,
+                [_datum("PublishIn.Success", time.time(), sent), _datum("PublishOut.Success", time.time(), sent)],
+            )
         last = now_count

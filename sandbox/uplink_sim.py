@@ -23,8 +23,7 @@ GATEWAYS = (
     ("office-roof-gw", "B827EBFFFE61C4A2"),
     ("warehouse-gw-2", "A840411E85A44150"),
 )
-CHANNELS_HZ = (868_100_000, 868_300_000, 868_500_000, 867_100_000, 867_300_000, 867_500_000, 867_700_000,
-               867_900_000)
+CHANNELS_HZ = (868_100_000, 868_300_000, 868_500_000, 867_100_000, 867_300_000, 867_500_000, 867_700_000, 867_900_000)
 SNR_FLOOR = {7: -7.5, 8: -10.0, 9: -12.5, 10: -15.0, 11: -17.5, 12: -20.0}
 FIRST_REJOIN = 1_200  # message number of the first rejoin; later ones are random and rare
 LOSS_PROBABILITY = 0.03
@@ -71,8 +70,13 @@ class UplinkSimulator:
             gateways=heard,
             base_rssi=rng.uniform(-118.0, -45.0),
             f_cnt=rng.randrange(0, 400),
-            state={"lat": 52.37 + rng.uniform(-0.05, 0.05), "lon": 4.89 + rng.uniform(-0.05, 0.05),
-                   "temp": rng.uniform(15, 24), "hum": rng.uniform(35, 65), "motion": 0.0},
+            state={
+                "lat": 52.37 + rng.uniform(-0.05, 0.05),
+                "lon": 4.89 + rng.uniform(-0.05, 0.05),
+                "temp": rng.uniform(15, 24),
+                "hum": rng.uniform(35, 65),
+                "motion": 0.0,
+            },
         )
 
     def topic(self, dev: SimDevice) -> str:
@@ -108,13 +112,27 @@ class UplinkSimulator:
             rssi = round(dev.base_rssi + rng.gauss(0, 3) - 6 * n, 0)
             snr = round(max(SNR_FLOOR[sf] - 2, min(10.0, (rssi + 112) / 3.5 + rng.gauss(0, 1.5))), 2)
             gateway_id, eui = GATEWAYS[gw]
-            rx.append({"gateway_ids": {"gateway_id": gateway_id, "eui": eui}, "time": when,
-                       "timestamp": rng.randrange(1 << 32), "rssi": int(rssi), "channel_rssi": int(rssi), "snr": snr,
-                       "uplink_token": base64.b64encode(rng.randbytes(12)).decode(), "channel_index": channel,
-                       "received_at": when})
+            rx.append(
+                {
+                    "gateway_ids": {"gateway_id": gateway_id, "eui": eui},
+                    "time": when,
+                    "timestamp": rng.randrange(1 << 32),
+                    "rssi": int(rssi),
+                    "channel_rssi": int(rssi),
+                    "snr": snr,
+                    "uplink_token": base64.b64encode(rng.randbytes(12)).decode(),
+                    "channel_index": channel,
+                    "received_at": when,
+                }
+            )
         return {
-            "end_device_ids": {"device_id": dev.device_id, "application_ids": {"application_id": dev.application_id},
-                               "dev_eui": dev.dev_eui, "join_eui": "0000000000000000", "dev_addr": dev.dev_addr},
+            "end_device_ids": {
+                "device_id": dev.device_id,
+                "application_ids": {"application_id": dev.application_id},
+                "dev_eui": dev.dev_eui,
+                "join_eui": "0000000000000000",
+                "dev_addr": dev.dev_addr,
+            },
             "correlation_ids": [f"as:up:{rng.randbytes(13).hex().upper()}"],
             "received_at": when,
             "uplink_message": {
@@ -124,9 +142,11 @@ class UplinkSimulator:
                 "frm_payload": base64.b64encode(frm).decode(),
                 "decoded_payload": decoded,
                 "rx_metadata": rx,
-                "settings": {"data_rate": {"lora": {"bandwidth": 125000, "spreading_factor": sf,
-                                                    "coding_rate": "4/5"}},
-                             "frequency": str(CHANNELS_HZ[channel]), "timestamp": rng.randrange(1 << 32)},
+                "settings": {
+                    "data_rate": {"lora": {"bandwidth": 125000, "spreading_factor": sf, "coding_rate": "4/5"}},
+                    "frequency": str(CHANNELS_HZ[channel]),
+                    "timestamp": rng.randrange(1 << 32),
+                },
                 "received_at": when,
                 "consumed_airtime": f"{airtime(len(frm), sf):.6f}s",
                 "network_ids": {"net_id": "000013", "tenant_id": "ttes", "cluster_id": "eu1"},
@@ -139,19 +159,28 @@ class UplinkSimulator:
         if dev.application_id == "motion-sensors":
             occupied = rng.random() < 0.3
             s["motion"] += rng.randint(1, 9) if occupied else 0
-            return 1, struct.pack(">BHH", occupied, int(s["motion"]) & 0xFFFF, int(battery * 1000)), {
-                "occupancy": int(occupied), "motion_count": int(s["motion"]), "battery_voltage": battery}
+            return (
+                1,
+                struct.pack(">BHH", occupied, int(s["motion"]) & 0xFFFF, int(battery * 1000)),
+                {"occupancy": int(occupied), "motion_count": int(s["motion"]), "battery_voltage": battery},
+            )
         if dev.application_id == "climate-sensors":
             s["temp"] += rng.gauss(0, 0.2)
             s["hum"] = min(99.0, max(5.0, s["hum"] + rng.gauss(0, 0.5)))
             t, h = round(s["temp"], 1), round(s["hum"], 1)
-            return 2, struct.pack(">hHH", int(t * 10), int(h * 10), int(battery * 1000)), {
-                "temperature": t, "humidity": h, "battery_voltage": battery}
+            return (
+                2,
+                struct.pack(">hHH", int(t * 10), int(h * 10), int(battery * 1000)),
+                {"temperature": t, "humidity": h, "battery_voltage": battery},
+            )
         s["lat"] += rng.gauss(0, 0.0005)
         s["lon"] += rng.gauss(0, 0.0005)
         lat, lon, alt, sats = round(s["lat"], 6), round(s["lon"], 6), rng.randint(0, 40), rng.randint(4, 12)
-        return 136, struct.pack(">iiHB", int(lat * 1e6), int(lon * 1e6), alt, sats), {
-            "latitude": lat, "longitude": lon, "altitude": alt, "sats": sats, "hdop": round(rng.uniform(0.7, 3), 1)}
+        return (
+            136,
+            struct.pack(">iiHB", int(lat * 1e6), int(lon * 1e6), alt, sats),
+            {"latitude": lat, "longitude": lon, "altitude": alt, "sats": sats, "hdop": round(rng.uniform(0.7, 3), 1)},
+        )
 
     def _break(self, doc: dict[str, object], payload: bytes) -> bytes:
         kind = (self.sent // GARBAGE_EVERY) % 4
@@ -165,8 +194,13 @@ class UplinkSimulator:
             return b"\x00\xff\xfe" + self.rng.randbytes(40)
         return json.dumps({**doc, "padding": "A" * 200_000}).encode()
 
-    async def run(self, publish: Callable[[str, bytes], Awaitable[None]], rate: float, clock: Callable[[], float],
-                  sleep: Callable[[float], Awaitable[None]]) -> None:
+    async def run(
+        self,
+        publish: Callable[[str, bytes], Awaitable[None]],
+        rate: float,
+        clock: Callable[[], float],
+        sleep: Callable[[float], Awaitable[None]],
+    ) -> None:
         """Publish about ``rate`` messages a second until cancelled (batched every 50 ms at high rates)."""
         tick = max(0.05, 1.0 / rate) if rate > 0 else 1.0
         start = clock()

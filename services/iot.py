@@ -4,32 +4,35 @@ Why the 3.1.1 client: measured here, awscrt's 3.1.1 client takes 8.7–10.4k msg
 where its MQTT 5 client with AWS flow-control defaults takes 2.4k, and AWS IoT Core (like the
 sandbox broker) needs nothing from MQTT 5 for a subscriber.
 
-awscrt calls back on its own threads. Messages go into a bounded deque; when it is full the
-callback waits up to a second (TCP backpressure: the broker queues), then drops and counts the
-message in ``dropped``. The event loop is woken with ``call_soon_threadsafe`` only when
-it is not already awake, so a flood costs one wake-up per batch rather than per message.
+awscrt calls back on its own threads. The callback parses the message there (at 5,000 msg/s,
+parsing on the event loop left keys waiting ~350 ms behind it) and puts the :class:`Uplink` into
+a bounded deque; when it is full the callback waits up to a second (TCP backpressure: the broker
+queues), then drops and counts the message in ``dropped``. The event loop is woken with
+``call_soon_threadsafe`` only when it is not already awake, so a flood costs one wake-up per
+batch rather than per message.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import getpass
 import re
-import ssl
+import sys
 import threading
 import time
 import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from services.aws import AwsClients
 from services.config import Profile
-from services.errors import AuthFailed, ConfigError, ConsoleError, NoCredentials, Unreachable
-from services.uplinks import Uplink, parse_message
+from services.errors import AuthFailed, ConfigError, Unreachable
+from services.iot_connect import await_crt, connect_error, credentials_provider, preflight_tls
+from services.uplinks import MAX_RAW_CHARS, Uplink, parse_message
 
 AWS_CONNECTION_CAP = 100  # messages a second AWS IoT Core delivers to one connection (not adjustable)
 QUEUE_LIMIT = 20_000
@@ -37,6 +40,8 @@ BACKPRESSURE_SECONDS = 1.0
 BATCH_ITEMS = 500
 BATCH_SECONDS = 0.05
 CONNECT_TIMEOUT = 20.0
+SWITCH_INTERVAL = 0.001  # seconds; see UplinkFeed.connect
+SHARED_SILENCE_SECONDS = 15.0  # see silence_hint
 
 
 @dataclass(frozen=True)
@@ -94,8 +99,10 @@ def topic_filter(profile: Profile, app: str | None = None, device: str | None = 
         parts[2] = app or parts[2]
         parts[4] = device or parts[4]
     elif app or device:
-        raise ConfigError(f"iot.topic {topic!r} is not shaped lorawan/<stack>/<app>/things/<device>/up, "
-                          "so --app/--device cannot narrow it.")
+        raise ConfigError(
+            f"iot.topic {topic!r} is not shaped lorawan/<stack>/<app>/things/<device>/up, "
+            "so --app/--device cannot narrow it."
+        )
     return "/".join(parts)
 
 
@@ -109,6 +116,22 @@ def connection_filters(base: str, connections: int) -> list[str]:
         return [base]
     group = f"ttes-console-{uuid.uuid4().hex[:8]}"
     return [f"$share/{group}/{base}"] * connections
+
+
+def silence_hint(status: FeedStatus, quiet_for: float, after: float = SHARED_SILENCE_SECONDS) -> str:
+    """One sentence when N shared-subscription connections have received nothing for a while, else ''.
+
+    A broker without shared subscriptions (amqtt, the sandbox's; mosquitto before 1.6) accepts
+    ``$share/<group>/<filter>`` as a literal filter that matches nothing, so the feed would stay
+    silently empty.
+    """
+    n = len(status.connections)
+    if n < 2 or status.received or quiet_for < after:
+        return ""
+    return (
+        f"Nothing has arrived on any of the {n} connections in {quiet_for:.0f} s: if devices are sending, this "
+        "broker may not support shared subscriptions ($share/…), so set iot.connections = 1."
+    )
 
 
 def client_id(index: int) -> str:
@@ -125,91 +148,25 @@ async def resolve_endpoint(profile: Profile) -> str:
     return str(answer["endpointAddress"])
 
 
-async def preflight_tls(profile: Profile, endpoint: str, timeout: float = 10.0) -> None:
-    """Check the TLS layer with Python's ssl first: awscrt reports a bad CA only after a 10–30 s delay."""
-    iot = profile.iot
-    if iot.auth == "mtls" and not (iot.cert_file and iot.key_file):
-        raise ConfigError("iot.auth is mtls but no client certificate is configured; set iot.cert_file and "
-                          "iot.key_file, or use auth = \"websocket\" with AWS credentials.")
-    for key in ("ca_file", "cert_file", "key_file") if iot.auth == "mtls" else ("ca_file",):
-        path = getattr(iot, key)
-        if path and not Path(path).expanduser().is_file():
-            raise ConfigError(f"iot.{key} {path} does not exist or is not a file.")
-    try:
-        context = ssl.create_default_context(cafile=iot.ca_file or None)
-        if iot.auth == "mtls":
-            context.load_cert_chain(iot.cert_file, iot.key_file or None)
-        context.set_alpn_protocols(["http/1.1"] if iot.auth == "websocket" else ["x-amzn-mqtt-ca"])
-    except (OSError, ssl.SSLError) as exc:
-        raise ConfigError(f"The IoT TLS files cannot be used ({_reason(exc)}); check iot.ca_file, "
-                          "iot.cert_file and iot.key_file.") from None
-    where = f"{endpoint}:{iot.port}"
-    try:
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(endpoint, iot.port, ssl=context, server_hostname=endpoint), timeout)
-    except ssl.SSLCertVerificationError as exc:
-        raise AuthFailed(f"The IoT endpoint {where} presented a certificate this console does not trust "
-                         f"({exc.verify_message}); set iot.ca_file to the CA that signed it.") from None
-    except ssl.SSLError as exc:
-        hint = " (no client certificate: set iot.cert_file and iot.key_file)" if "certificate" in str(exc) else ""
-        raise AuthFailed(f"TLS with the IoT endpoint {where} failed: {_reason(exc)}{hint}.") from None
-    except TimeoutError:
-        raise Unreachable(f"The IoT endpoint {where} did not answer within {timeout:.0f} s; "
-                          "check the endpoint, the port and the network.") from None
-    except OSError as exc:
-        raise Unreachable(f"Cannot reach the IoT endpoint {where}: {_reason(exc)}; "
-                          "check iot.endpoint and iot.port.") from None
-    try:
-        if iot.auth == "mtls":
-            # TLS 1.3: a server that rejects our certificate says so only after the client's handshake ends.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(reader.read(1), 0.3)
-    except (ssl.SSLError, OSError) as exc:
-        raise AuthFailed(f"The IoT endpoint {where} refused this client certificate ({_reason(exc)}); check "
-                         "iot.cert_file and iot.key_file, and that the certificate is registered and active.") from None
-    finally:
-        writer.close()
-        with contextlib.suppress(OSError, ssl.SSLError):
-            await writer.wait_closed()
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, ssl.SSLError) and exc.reason:
-        return str(exc.reason).replace("_", " ").lower()
-    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-
-
-def _credentials_provider(profile: Profile) -> Any:
-    """awscrt credentials from boto3's chain (env, profiles, SSO, instance role), refreshed as boto3 does."""
-    import awscrt.auth
-    import boto3
-
-    session = boto3.session.Session(profile_name=profile.aws_profile or None)
-
-    def current() -> Any:
-        creds = session.get_credentials()
-        if creds is None:
-            raise NoCredentials("No AWS credentials found to sign the IoT websocket; set AWS_PROFILE or "
-                                "--aws-profile, or run `aws configure`.")
-        frozen = creds.get_frozen_credentials()
-        return awscrt.auth.AwsCredentials(frozen.access_key, frozen.secret_key, frozen.token)
-
-    current()  # fail now, in one sentence, rather than inside the handshake
-    return awscrt.auth.AwsCredentialsProvider.new_delegate(current)
-
-
 class UplinkFeed:
     """``async with UplinkFeed(profile) as feed: async for batch in feed.batches(): …``"""
 
-    def __init__(self, profile: Profile, *, app: str | None = None, device: str | None = None,
-                 queue_limit: int = QUEUE_LIMIT, connections: int | None = None) -> None:
+    def __init__(
+        self,
+        profile: Profile,
+        *,
+        app: str | None = None,
+        device: str | None = None,
+        queue_limit: int = QUEUE_LIMIT,
+        connections: int | None = None,
+    ) -> None:
         self.profile = profile
         self.base_filter = topic_filter(profile, app, device)
         self.connections = max(1, connections if connections is not None else profile.iot.connections)
         self.queue_limit = queue_limit
         self.endpoint = profile.iot.endpoint
         self.dropped = 0
-        self._pending: deque[tuple[int, str, bytes, float]] = deque()
+        self._pending: deque[Uplink] = deque()
         self._space = threading.Condition(threading.Lock())
         self._closing = False
         self._woken = False
@@ -221,10 +178,14 @@ class UplinkFeed:
 
     def status(self) -> FeedStatus:
         statuses = tuple(
-            ConnectionStatus(s.index, s.client_id, s.topic_filter, s.state, s.detail, self._received[s.index],
-                             s.reconnects) for s in self._status)
-        return FeedStatus(self.endpoint, self.profile.iot.port, self.profile.iot.auth, statuses,
-                          sum(self._received), self.dropped)
+            ConnectionStatus(
+                s.index, s.client_id, s.topic_filter, s.state, s.detail, self._received[s.index], s.reconnects
+            )
+            for s in self._status
+        )
+        return FeedStatus(
+            self.endpoint, self.profile.iot.port, self.profile.iot.auth, statuses, sum(self._received), self.dropped
+        )
 
     async def __aenter__(self) -> UplinkFeed:
         await self.connect()
@@ -236,6 +197,10 @@ class UplinkFeed:
     async def connect(self, on_status: Callable[[FeedStatus], None] | None = None) -> None:
         """Resolve the endpoint, check TLS, connect every connection and subscribe."""
         self._loop = asyncio.get_running_loop()
+        # awscrt hands over each message under the GIL: at Python's default 5 ms switch interval a busy event
+        # loop lets its thread in about 200 times a second (and keys wait as long). Measured in bench/uplinks.py.
+        if sys.getswitchinterval() > SWITCH_INTERVAL:
+            sys.setswitchinterval(SWITCH_INTERVAL)
         filters = connection_filters(self.base_filter, self.connections)
         self._status = [ConnectionStatus(i, client_id(i), f) for i, f in enumerate(filters)]
         self._received = [0] * len(filters)
@@ -243,8 +208,11 @@ class UplinkFeed:
             on_status(self.status())
         self.endpoint = await resolve_endpoint(self.profile)
         await preflight_tls(self.profile, self.endpoint)
-        credentials = await asyncio.to_thread(_credentials_provider, self.profile) \
-            if self.profile.iot.auth == "websocket" else None
+        credentials = (
+            await asyncio.to_thread(credentials_provider, self.profile)
+            if self.profile.iot.auth == "websocket"
+            else None
+        )
         try:
             for status in self._status:
                 self._mqtt.append(self._build(status, credentials))
@@ -272,13 +240,16 @@ class UplinkFeed:
             enable_metrics_collection=False,
             on_connection_interrupted=lambda connection, error, **kw: self._set(index, "reconnecting", str(error)),
             on_connection_resumed=lambda connection, return_code, session_present, **kw: self._resumed(
-                index, connection, session_present),
+                index, connection, session_present
+            ),
         )
         if iot.auth == "mtls":
-            return mqtt_connection_builder.mtls_from_path(cert_filepath=iot.cert_file, pri_key_filepath=iot.key_file,
-                                                         **common)
+            return mqtt_connection_builder.mtls_from_path(
+                cert_filepath=iot.cert_file, pri_key_filepath=iot.key_file, **common
+            )
         return mqtt_connection_builder.websockets_with_default_aws_signing(
-            region=self.profile.region, credentials_provider=credentials, **common)
+            region=self.profile.region, credentials_provider=credentials, **common
+        )
 
     async def _connect_one(self, index: int) -> None:
         from awscrt import mqtt
@@ -286,26 +257,32 @@ class UplinkFeed:
         connection = self._mqtt[index]
         where = f"{self.endpoint}:{self.profile.iot.port}"
         try:
-            await _wait(connection.connect(), CONNECT_TIMEOUT)
+            await await_crt(connection.connect(), CONNECT_TIMEOUT)
         except TimeoutError:
-            raise Unreachable(f"The IoT endpoint {where} did not complete the MQTT connection within "
-                              f"{CONNECT_TIMEOUT:.0f} s.") from None
+            raise Unreachable(
+                f"The IoT endpoint {where} did not complete the MQTT connection within {CONNECT_TIMEOUT:.0f} s."
+            ) from None
         except Exception as exc:
-            raise _connect_error(exc, where, self.profile.iot.auth) from None
+            raise connect_error(exc, where, self.profile.iot.auth) from None
         self._set(index, "connected", "")
-        future, _ = connection.subscribe(self._status[index].topic_filter, mqtt.QoS.AT_LEAST_ONCE,
-                                         lambda topic, payload, **kw: self._on_message(index, topic, payload))
+        # A (topic, payload) callback: awscrt then skips building a QoS enum and keywords for every message.
+        future, _ = connection.subscribe(
+            self._status[index].topic_filter, mqtt.QoS.AT_LEAST_ONCE, functools.partial(self._on_message, index)
+        )
         try:
-            await _wait(future, CONNECT_TIMEOUT)
+            await await_crt(future, CONNECT_TIMEOUT)
         except Exception as exc:
-            raise AuthFailed(f"The IoT endpoint {where} refused the subscription to "
-                             f"{self._status[index].topic_filter}: {exc or type(exc).__name__}; "
-                             "check the iot:Subscribe and iot:Receive permissions.") from None
+            raise AuthFailed(
+                f"The IoT endpoint {where} refused the subscription to "
+                f"{self._status[index].topic_filter}: {exc or type(exc).__name__}; "
+                "check the iot:Subscribe and iot:Receive permissions."
+            ) from None
 
     def _set(self, index: int, state: str, detail: str, *, reconnected: bool = False) -> None:
         old = self._status[index]
-        self._status[index] = ConnectionStatus(old.index, old.client_id, old.topic_filter, state, detail, 0,
-                                               old.reconnects + (1 if reconnected else 0))
+        self._status[index] = ConnectionStatus(
+            old.index, old.client_id, old.topic_filter, state, detail, 0, old.reconnects + (1 if reconnected else 0)
+        )
         self._notify()
 
     def _resumed(self, index: int, connection: Any, session_present: bool) -> None:
@@ -315,6 +292,16 @@ class UplinkFeed:
         self._set(index, "connected", "", reconnected=True)
 
     def _on_message(self, index: int, topic: str, payload: bytes) -> None:
+        arrived = time.time()
+        try:  # on awscrt's thread, outside the lock; an exception here would lose the message unseen
+            uplink = parse_message(topic, payload, arrived)
+        except Exception as exc:  # parse_message is not meant to raise: keep the message as broken
+            uplink = Uplink(
+                topic=topic,
+                arrived=arrived,
+                problems=(f"could not be parsed ({exc!r:.80})",),
+                raw=bytes(payload[:MAX_RAW_CHARS]).decode("utf-8", "replace"),
+            )
         with self._space:
             self._received[index] += 1
             if self._closing:
@@ -322,14 +309,15 @@ class UplinkFeed:
             if len(self._pending) >= self.queue_limit:
                 # Hold awscrt's thread a moment: TCP backpressure makes the broker queue for us. Not longer,
                 # or its keep-alive pings starve and the connection drops.
-                self._space.wait_for(lambda: len(self._pending) < self.queue_limit or self._closing,
-                                     BACKPRESSURE_SECONDS)
+                self._space.wait_for(
+                    lambda: len(self._pending) < self.queue_limit or self._closing, BACKPRESSURE_SECONDS
+                )
                 if self._closing:
                     return
                 if len(self._pending) >= self.queue_limit:
                     self.dropped += 1
                     return
-            self._pending.append((index, topic, payload, time.time()))
+            self._pending.append(uplink)
             if self._woken:
                 return
             self._woken = True
@@ -341,7 +329,7 @@ class UplinkFeed:
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(self._wake.set)
 
-    def _take(self, limit: int) -> list[tuple[int, str, bytes, float]]:
+    def _take(self, limit: int) -> list[Uplink]:
         with self._space:
             n = min(limit, len(self._pending))
             items = [self._pending.popleft() for _ in range(n)]
@@ -351,8 +339,9 @@ class UplinkFeed:
                 self._space.notify_all()
             return items
 
-    async def batches(self, max_items: int = BATCH_ITEMS, max_wait: float = BATCH_SECONDS,
-                      idle: float = 1.0) -> AsyncIterator[UplinkBatch]:
+    async def batches(
+        self, max_items: int = BATCH_ITEMS, max_wait: float = BATCH_SECONDS, idle: float = 1.0
+    ) -> AsyncIterator[UplinkBatch]:
         """Batches of parsed uplinks; an empty batch every ``idle`` seconds carries the status alone."""
         while True:
             with contextlib.suppress(TimeoutError):
@@ -364,7 +353,7 @@ class UplinkFeed:
                 items += self._take(max_items - len(items))
             if self._pending:
                 self._wake.set()
-            yield UplinkBatch(tuple(parse_message(t, p, at) for _, t, p, at in items), self.status())
+            yield UplinkBatch(tuple(items), self.status())
 
     async def close(self) -> None:
         with self._space:
@@ -372,61 +361,26 @@ class UplinkFeed:
             self._pending.clear()
             self._space.notify_all()
         connections, self._mqtt = self._mqtt, []
+        # Start every DISCONNECT before awaiting any: a caller cancelled again while waiting (a worker at app exit)
+        # must not leave the other connections open for the broker to time out.
+        pending = []
         for connection in connections:
             with contextlib.suppress(Exception):
-                await _wait(connection.disconnect(), 5)
+                pending.append(connection.disconnect())
+        for future in pending:
+            with contextlib.suppress(Exception):
+                await await_crt(future, 5)
         for i in range(len(self._status)):
             self._set(i, "closed", "")
 
 
-async def _wait(future: Any, timeout: float) -> Any:
-    """Await an awscrt (concurrent.futures) future; giving up must not cancel it under awscrt's feet.
-
-    ``asyncio.wrap_future`` cancels the source future when the waiter is cancelled (a timeout, the
-    loop closing), and awscrt then fails setting its result on its own thread; relay instead.
-    """
-    loop = asyncio.get_running_loop()
-    done: asyncio.Future[Any] = loop.create_future()
-
-    def settle(source: Any) -> None:
-        if done.done():
-            return
-        error = source.exception()
-        if error is not None:
-            done.set_exception(error)
-        else:
-            done.set_result(source.result())
-
-    def relay(source: Any) -> None:
-        with contextlib.suppress(RuntimeError):  # the loop is already closed: nobody is waiting
-            loop.call_soon_threadsafe(settle, source)
-
-    future.add_done_callback(relay)
-    return await asyncio.wait_for(done, timeout)
-
-
-def _connect_error(exc: BaseException, where: str, auth: str) -> ConsoleError:
-    code = getattr(exc.args[0], "name", "") if exc.args else ""
-    name = getattr(exc, "name", "") or code or type(exc).__name__
-    if code in ("NOT_AUTHORIZED", "BAD_USERNAME_OR_PASSWORD"):
-        what = "client certificate" if auth == "mtls" else "AWS credentials"
-        return AuthFailed(f"The IoT endpoint {where} refused the connection ({code.lower().replace('_', ' ')}); "
-                          f"check the {what} and the IoT policy.")
-    if name in ("AWS_ERROR_MQTT_PROTOCOL_ERROR", "AWS_ERROR_MQTT_UNEXPECTED_HANGUP"):
-        what = "client certificate" if auth == "mtls" else "AWS credentials"
-        return AuthFailed(f"The IoT endpoint {where} closed the MQTT connection as it opened ({name}); it usually "
-                          f"means the {what} or the IoT policy does not allow this client to connect.")
-    if "TLS" in name or "CERT" in name:
-        return AuthFailed(f"TLS with the IoT endpoint {where} failed ({name}); check iot.ca_file and, for mtls, "
-                          "iot.cert_file and iot.key_file.")
-    if "REFUSED" in name or "TIMEOUT" in name or "HANGUP" in name:
-        return Unreachable(f"The IoT endpoint {where} closed or refused the connection ({name}); check "
-                           "iot.endpoint, iot.port and iot.auth.")
-    return ConsoleError(f"Connecting to the IoT endpoint {where} failed: {name}.")
-
-
-async def follow_uplinks(profile: Profile, *, app: str | None = None, device: str | None = None,
-                         on_status: Callable[[FeedStatus], None] | None = None) -> AsyncIterator[UplinkBatch]:
+async def follow_uplinks(
+    profile: Profile,
+    *,
+    app: str | None = None,
+    device: str | None = None,
+    on_status: Callable[[FeedStatus], None] | None = None,
+) -> AsyncIterator[UplinkBatch]:
     """Connect and yield batches until the caller stops iterating."""
     feed = UplinkFeed(profile, app=app, device=device)
     try:
@@ -435,7 +389,6 @@ async def follow_uplinks(profile: Profile, *, app: str | None = None, device: st
             yield batch
     finally:
         await feed.close()
-
 
 
 def __getattr__(name: str) -> Any:

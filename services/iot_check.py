@@ -22,8 +22,11 @@ def telemetry_parameter(stack: Stack) -> StackParameter | None:
     """The template's AWS IoT Telemetry parameter (logical names vary between template versions)."""
     for p in stack.parameters:
         key = p.key.lower()
-        if p.key == TELEMETRY_PARAMETER or ("iot" in key and "telemetry" in key) \
-                or "aws iot telemetry" in p.description.lower():
+        if (
+            p.key == TELEMETRY_PARAMETER
+            or ("iot" in key and "telemetry" in key)
+            or "aws iot telemetry" in p.description.lower()
+        ):
             return p
     return None
 
@@ -37,8 +40,10 @@ def telemetry_enabled(stack: Stack) -> bool | None:
 def telemetry_off_sentence(stack: Stack) -> str:
     """What to tell the operator instead of waiting on a feed that will stay empty."""
     key = (telemetry_parameter(stack) or StackParameter(TELEMETRY_PARAMETER, "false")).key
-    return (f"AWS IoT Telemetry is off for stack {stack.name} ({key} = false), so no uplink will ever arrive here; "
-            f"turn it on with a change set: `ttes-console plan --param {key}=true`, then `ttes-console apply`.")
+    return (
+        f"AWS IoT Telemetry is off for stack {stack.name} ({key} = false), so no uplink will ever arrive here; "
+        f"turn it on with a change set: `ttes-console plan --param {key}=true`, then `ttes-console apply`."
+    )
 
 
 async def _published_recently(ctx: CheckContext) -> float | None:
@@ -75,18 +80,36 @@ async def check_iot(ctx: CheckContext) -> CheckResult:
         await feed.close()
     recent = await metric_task
     where = f"{status.endpoint}:{status.port} ({status.auth})"
-    details = {"connected": True, "endpoint": status.endpoint, "port": status.port, "auth": status.auth,
-               "topic": status.connections[0].topic_filter, "live_uplinks": seen,
-               f"published_last_{METRIC_MINUTES}_min": recent}
+    details = {
+        "connected": True,
+        "endpoint": status.endpoint,
+        "port": status.port,
+        "auth": status.auth,
+        "topic": status.connections[0].topic_filter,
+        "live_uplinks": seen,
+        f"published_last_{METRIC_MINUTES}_min": recent,
+    }
     in_metrics = "" if recent is None else f"; {recent:.0f} published in the last {METRIC_MINUTES} min"
     if seen:
-        return CheckResult("iot", Status.OK, f"Connected to {where}; uplinks arriving{in_metrics}", details,
-                           figure="live")
+        return CheckResult(
+            "iot", Status.OK, f"Connected to {where}; uplinks arriving{in_metrics}", details, figure="live"
+        )
     if recent:
-        return CheckResult("iot", Status.OK, f"Connected to {where}; quiet for {waited:.0f} s{in_metrics}", details,
-                           figure=f"{recent:.0f}")
-    return CheckResult("iot", Status.WARN, f"Connected to {where}, but no uplink arrived within {waited:.0f} s"
-                       f"{in_metrics}; are gateways and devices sending?", details, figure="quiet")
+        return CheckResult(
+            "iot",
+            Status.OK,
+            f"Connected to {where}; quiet for {waited:.0f} s{in_metrics}",
+            details,
+            figure=f"{recent:.0f}",
+        )
+    return CheckResult(
+        "iot",
+        Status.WARN,
+        f"Connected to {where}, but no uplink arrived within {waited:.0f} s"
+        f"{in_metrics}; are gateways and devices sending?",
+        details,
+        figure="quiet",
+    )
 
 
 HEALTH_CHECKS = (Check("iot", check_iot, LISTEN_SECONDS + 20.0),)

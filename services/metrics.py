@@ -54,8 +54,14 @@ class IotMetrics:
         return next((s for s in self.series if s.name == name), None)
 
 
-async def load_iot_metrics(clients: AwsClients, hours: float = 1, *, period: int = PERIOD,
-                           metrics: Sequence[tuple[str, str]] = IOT_METRICS, now: float | None = None) -> IotMetrics:
+async def load_iot_metrics(
+    clients: AwsClients,
+    hours: float = 1,
+    *,
+    period: int = PERIOD,
+    metrics: Sequence[tuple[str, str]] = IOT_METRICS,
+    now: float | None = None,
+) -> IotMetrics:
     """Sums per ``period`` over the last ``hours`` for each metric, across all its dimensions (e.g. Protocol)."""
     end_ts = (now if now is not None else time.time()) // period * period + period
     end = datetime.fromtimestamp(end_ts, UTC)
@@ -66,14 +72,26 @@ async def load_iot_metrics(clients: AwsClients, hours: float = 1, *, period: int
     for i, (name, dims) in enumerate(streams):
         qid = f"m{i}"
         owners[qid] = name
-        queries.append({"Id": qid, "ReturnData": True, "MetricStat": {
-            "Metric": {"Namespace": NAMESPACE, "MetricName": name, "Dimensions": dims},
-            "Period": period, "Stat": "Sum"}})
+        queries.append(
+            {
+                "Id": qid,
+                "ReturnData": True,
+                "MetricStat": {
+                    "Metric": {"Namespace": NAMESPACE, "MetricName": name, "Dimensions": dims},
+                    "Period": period,
+                    "Stat": "Sum",
+                },
+            }
+        )
     slots = int(hours * 3600 // period)
     sums: dict[str, list[float]] = {name: [0.0] * slots for name, _ in metrics}
     for chunk in range(0, len(queries), 500):  # get_metric_data takes at most 500 queries
-        kwargs: dict[str, Any] = {"MetricDataQueries": queries[chunk:chunk + 500], "StartTime": start,
-                                  "EndTime": end, "ScanBy": "TimestampAscending"}
+        kwargs: dict[str, Any] = {
+            "MetricDataQueries": queries[chunk : chunk + 500],
+            "StartTime": start,
+            "EndTime": end,
+            "ScanBy": "TimestampAscending",
+        }
         while True:
             page = await clients.call("cloudwatch", "get_metric_data", **kwargs)
             for result in page.get("MetricDataResults", []):

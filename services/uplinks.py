@@ -74,13 +74,19 @@ class Uplink:
 
     @property
     def best_rssi(self) -> float | None:
-        values = [g.rssi for g in self.gateways if g.rssi is not None]
-        return max(values) if values else None
+        best = None
+        for g in self.gateways:
+            if g.rssi is not None and (best is None or g.rssi > best):
+                best = g.rssi
+        return best
 
     @property
     def best_snr(self) -> float | None:
-        values = [g.snr for g in self.gateways if g.snr is not None]
-        return max(values) if values else None
+        best = None
+        for g in self.gateways:
+            if g.snr is not None and (best is None or g.snr > best):
+                best = g.snr
+        return best
 
     @property
     def timestamp(self) -> float:
@@ -130,8 +136,15 @@ def parse_message(topic: str, payload: bytes | str, arrived: float | None = None
     if isinstance(document, dict):
         return _from_application_up(topic, when, document, problems, raw, envelope)
     app, device = topic_ids(topic)
-    return Uplink(topic=topic, arrived=when, application_id=app, device_id=device, problems=tuple(problems),
-                  raw=raw, envelope=envelope)
+    return Uplink(
+        topic=topic,
+        arrived=when,
+        application_id=app,
+        device_id=device,
+        problems=tuple(problems),
+        raw=raw,
+        envelope=envelope,
+    )
 
 
 def _decode_text(payload: bytes | str) -> tuple[str, bool]:
@@ -154,10 +167,10 @@ class _Reader:
         self.problems = problems
 
     def obj(self, parent: Any, key: str, where: str) -> Mapping[str, Any]:
-        value = parent.get(key) if isinstance(parent, Mapping) else None
+        value = parent.get(key) if isinstance(parent, dict) else None
         if value is None:
             return {}
-        if not isinstance(value, Mapping):
+        if not isinstance(value, dict):  # JSON objects are dicts; a Mapping ABC check costs 10× more
             self.problems.append(f"{where}{key} is {type(value).__name__}, not an object")
             return {}
         return value
@@ -214,7 +227,7 @@ def _from_application_up(
     # v3.22 moved coding_rate into data_rate.lora; older stacks put it in settings.
     coding_rate = r.text(lora, "coding_rate", "lora.") or r.text(settings, "coding_rate", "settings.")
     decoded = up.get("decoded_payload")
-    if decoded is not None and not isinstance(decoded, Mapping):
+    if decoded is not None and not isinstance(decoded, dict):
         problems.append(f"decoded_payload is {type(decoded).__name__}, not an object")
         decoded = {"value": decoded}
     device_id = r.text(ids, "device_id", "end_device_ids.") or topic_device
@@ -263,7 +276,7 @@ def _gateways(value: Any, r: _Reader) -> tuple[GatewayRx, ...]:
         return ()
     out: list[GatewayRx] = []
     for i, entry in enumerate(value):
-        if not isinstance(entry, Mapping):
+        if not isinstance(entry, dict):
             r.problems.append(f"rx_metadata[{i}] is {type(entry).__name__}, not an object")
             continue
         where = f"rx_metadata[{i}]."
@@ -286,11 +299,16 @@ def _timestamp(value: str, problems: list[str]) -> datetime | None:
     if not value:
         return None
     try:
-        # The stack writes nanoseconds; fromisoformat takes at most microseconds.
+        parsed = datetime.fromisoformat(value)  # Python 3.11 reads the stack's nanoseconds and "Z" itself
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except ValueError:
+        pass
+    try:
+        # What fromisoformat refuses: try again with the fraction cut to microseconds.
         head, dot, rest = value.partition(".")
         if dot:
             digits = "".join(c for c in rest if c.isdigit())
-            value = f"{head}.{digits[:6]}{rest[len(digits):]}"
+            value = f"{head}.{digits[:6]}{rest[len(digits) :]}"
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     except ValueError:
@@ -355,8 +373,13 @@ def uplink_as_json(uplink: Uplink, gap: int | None) -> dict[str, Any]:
 def export_record(uplink: Uplink) -> dict[str, Any]:
     """The AWS IoT console's export envelope for one message."""
     document = uplink.document
-    record: dict[str, Any] = {"format": "json", "payload": document, "qos": 1,
-                              "timestamp": round(uplink.arrived * 1000), "topic": uplink.topic}
+    record: dict[str, Any] = {
+        "format": "json",
+        "payload": document,
+        "qos": 1,
+        "timestamp": round(uplink.arrived * 1000),
+        "topic": uplink.topic,
+    }
     if not isinstance(document, (dict, list)):
         record["format"] = "string"
         record["payload"] = uplink.raw

@@ -11,17 +11,38 @@ from services.uplinks import GatewayRx, Uplink
 TOPIC = "lorawan/ttes-demo/app/things/dev-1/up"
 
 
-def up(f_cnt: int | None, t: float, *, dev: str = "dev-1", addr: str = "01000001", rssi: float = -80.0,
-       sf: int = 7, gw: str = "gw-1") -> Uplink:
-    return Uplink(topic=TOPIC, arrived=t, application_id="app", device_id=dev, dev_addr=addr, f_cnt=f_cnt,
-                  spreading_factor=sf, gateways=(GatewayRx(gw, rssi=rssi, snr=5.0),))
+def up(
+    f_cnt: int | None,
+    t: float,
+    *,
+    dev: str = "dev-1",
+    addr: str = "01000001",
+    rssi: float = -80.0,
+    sf: int = 7,
+    gw: str = "gw-1",
+) -> Uplink:
+    return Uplink(
+        topic=TOPIC,
+        arrived=t,
+        application_id="app",
+        device_id=dev,
+        dev_addr=addr,
+        f_cnt=f_cnt,
+        spreading_factor=sf,
+        gateways=(GatewayRx(gw, rssi=rssi, snr=5.0),),
+    )
 
 
 def test_gaps_resets_and_duplicates() -> None:
     tr = DeviceTracker()
     seq = [tr.observe(up(n, float(i))) for i, n in enumerate([10, 11, 14, 14, 15])]
     assert [(o.seen, o.gap) for o in seq] == [
-        (Seen.FIRST, 0), (Seen.NEXT, 0), (Seen.NEXT, 2), (Seen.DUPLICATE, None), (Seen.NEXT, 0)]
+        (Seen.FIRST, 0),
+        (Seen.NEXT, 0),
+        (Seen.NEXT, 2),
+        (Seen.DUPLICATE, None),
+        (Seen.NEXT, 0),
+    ]
     rejoin = tr.observe(up(0, 10.0, addr="01000999"))
     assert (rejoin.seen, rejoin.gap) == (Seen.RESET, 0)
     s = tr.summary("app", "dev-1", now=10.0)

@@ -92,8 +92,10 @@ async def test_mtls_without_client_certificate_is_one_sentence(broker: MqttPart)
 
 def _mqtt_connect_without_certificate(port: int, ca_file: str) -> int:
     context = ssl.create_default_context(cafile=ca_file)
-    with socket.create_connection(("127.0.0.1", port), 5) as raw, \
-            context.wrap_socket(raw, server_hostname="127.0.0.1") as s:
+    with (
+        socket.create_connection(("127.0.0.1", port), 5) as raw,
+        context.wrap_socket(raw, server_hostname="127.0.0.1") as s,
+    ):
         client_id = b"no-cert"
         body = b"\x00\x04MQTT\x04\x02\x00\x3c" + len(client_id).to_bytes(2, "big") + client_id
         s.sendall(b"\x10" + bytes([len(body)]) + body)

@@ -9,8 +9,23 @@ from services.iot_check import telemetry_enabled, telemetry_off_sentence
 from services.stack import Stack, StackParameter
 from tests.conftest import RunningSandbox, run_cli
 
-KEYS = ["received_at", "application_id", "device_id", "dev_eui", "f_port", "f_cnt", "gap", "rssi", "snr",
-        "spreading_factor", "bandwidth", "frequency", "gateways", "decoded_payload", "topic"]
+KEYS = [
+    "received_at",
+    "application_id",
+    "device_id",
+    "dev_eui",
+    "f_port",
+    "f_cnt",
+    "gap",
+    "rssi",
+    "snr",
+    "spreading_factor",
+    "bandwidth",
+    "frequency",
+    "gateways",
+    "decoded_payload",
+    "topic",
+]
 FAST = {"TTES_SANDBOX_UPLINK_RATE": "200"}
 
 
@@ -41,16 +56,26 @@ def test_json_lines_have_the_documented_keys_and_consistent_gaps(sandbox: Runnin
 
 def test_plain_output_narrowed_to_one_device(sandbox: RunningSandbox) -> None:
     device = "eui-70b3d57ed0000002"  # every device talks about once in 2.5 s at the demo's 20 msg/s
-    done = run_cli("--config", str(sandbox.config_path), "uplinks", "--device", device, "--count", "1",
-                   env=sandbox.environ)
+    done = run_cli(
+        "--config", str(sandbox.config_path), "uplinks", "--device", device, "--count", "1", env=sandbox.environ
+    )
     assert done.returncode == 0, done.stderr
     assert f"/{device}  f_cnt " in done.stdout and "MHz" in done.stdout
     assert "connecting…" in done.stderr
 
 
 def test_seconds_bounds_the_run_even_when_nothing_arrives(sandbox: RunningSandbox) -> None:
-    done = run_cli("--config", str(sandbox.config_path), "uplinks", "--app", "no-such-app", "--seconds", "1",
-                   "--json", env=sandbox.environ)
+    done = run_cli(
+        "--config",
+        str(sandbox.config_path),
+        "uplinks",
+        "--app",
+        "no-such-app",
+        "--seconds",
+        "1",
+        "--json",
+        env=sandbox.environ,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""
 
@@ -76,7 +101,8 @@ def test_broker_flaky_resumes_without_duplicates() -> None:
 
 def _stack(value: str | None) -> Stack:
     params = (StackParameter("Domain", "x"),) + (
-        (StackParameter("AWSIoTTelemetry", value, "AWS IoT Telemetry. Publishes uplinks."),) if value else ())
+        (StackParameter("AWSIoTTelemetry", value, "AWS IoT Telemetry. Publishes uplinks."),) if value else ()
+    )
     return Stack("ttes-prod", "id", "eu-west-1", "UPDATE_COMPLETE", "", {}, params, (), None, None)
 
 

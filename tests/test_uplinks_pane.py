@@ -19,7 +19,7 @@ from services.uplinks import parse_message
 from tui.panes.uplinks import UplinksPane
 from widgets.device_table import DeviceTable, sparkline
 from widgets.uplink_detail import UplinkDetail
-from widgets.uplink_feed import UplinkFeedView
+from widgets.uplink_feed import FeedLine, UplinkFeedView
 
 
 @pytest.fixture
@@ -125,3 +125,39 @@ async def test_unreachable_endpoint_is_one_sentence_in_the_pane(broker: MqttPart
 def test_sparkline_scales_into_blocks() -> None:
     assert sparkline([-120, -75, -30], low=-120, high=-30) == "▁▅█"
     assert sparkline([]) == ""
+
+
+async def test_shared_subscriptions_on_a_broker_without_them_are_said_not_silent(broker: MqttPart) -> None:
+    # amqtt (the sandbox's broker) takes "$share/<group>/<filter>" as a literal filter that matches nothing.
+    profile = profile_for(broker)
+    two = dataclasses.replace(profile, iot=dataclasses.replace(profile.iot, connections=2))
+    pane = UplinksPane(two, silence_after=1.0)
+    async with PaneApp(pane).run_test(size=(200, 30)) as pilot:
+        await wait_for(lambda: "shared subscriptions" in pane.header_text()[0], pilot)
+        text, severity = pane.header_text()
+        assert "Nothing has arrived on any of the 2 connections" in text and "iot.connections = 1" in text
+        assert severity == "-warning" and pane.total == 0
+
+
+class FeedApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield UplinkFeedView(max_lines=10)
+
+
+def _row(summary: str) -> FeedLine:
+    return FeedLine("12:00:00", "app", "dev", "1", "", "1", "SF7/125", "868.1", "-80", "7.5", "1", summary)
+
+
+async def test_rows_are_cut_to_the_width_whatever_their_characters() -> None:
+    app = FeedApp()
+    async with app.run_test(size=(150, 8)) as pilot:  # the payload column starts at 106
+        view = app.query_one(UplinkFeedView)
+        lines = [_row("plain ascii " * 10), _row("温度 🌡 " * 20), _row("bell\x07 and \x1b[31m escape")]
+        view.add_lines(lines)
+        await pilot.pause(0.3)  # the next coalesced repaint
+        width = view.scrollable_content_region.width
+        rows = [view.render_line(y) for y in range(1, 4)]
+        assert [row.cell_length for row in rows] == [width] * 3  # wide characters counted as two cells
+        assert rows[0].text == lines[0].text[:width] and "plain ascii" in rows[0].text
+        assert "温度 🌡" in rows[1].text and len(rows[1].text) < width  # cut by cells, not characters
+        assert "bell\\x07 and \\x1b[31m escape" in rows[2].text and "\x07" not in rows[2].text

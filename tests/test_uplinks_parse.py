@@ -30,10 +30,20 @@ APPLICATION_UP = {
         "frm_payload": "AQIDBA==",
         "decoded_payload": {"occupancy": 1, "battery": 3.6},
         "rx_metadata": [
-            {"gateway_ids": {"gateway_id": "ttig-52ec", "eui": "58A0CBFFFE8052EC"}, "rssi": -97, "channel_rssi": -97,
-             "snr": 7.25, "channel_index": 2, "time": "2026-11-26T10:15:02.1Z"},
-            {"gateway_ids": {"gateway_id": "eui-0242020000247803", "eui": "0242020000247803"}, "rssi": -112,
-             "channel_rssi": -112, "snr": -3.5},
+            {
+                "gateway_ids": {"gateway_id": "ttig-52ec", "eui": "58A0CBFFFE8052EC"},
+                "rssi": -97,
+                "channel_rssi": -97,
+                "snr": 7.25,
+                "channel_index": 2,
+                "time": "2026-11-26T10:15:02.1Z",
+            },
+            {
+                "gateway_ids": {"gateway_id": "eui-0242020000247803", "eui": "0242020000247803"},
+                "rssi": -112,
+                "channel_rssi": -112,
+                "snr": -3.5,
+            },
         ],
         "settings": {
             "data_rate": {"lora": {"bandwidth": 125000, "spreading_factor": 9, "coding_rate": "4/5"}},
@@ -50,7 +60,11 @@ def test_full_application_up_is_parsed() -> None:
     up = parse_message(TOPIC, json.dumps(APPLICATION_UP).encode(), arrived=1.0)
     assert up.ok, up.problems
     assert (up.application_id, up.device_id, up.dev_eui, up.dev_addr) == (
-        "motion-sensors", "eui-70b3d57ed0000001", "70B3D57ED0000001", "0112A3F4")
+        "motion-sensors",
+        "eui-70b3d57ed0000001",
+        "70B3D57ED0000001",
+        "0112A3F4",
+    )
     assert (up.f_port, up.f_cnt, up.spreading_factor, up.bandwidth, up.coding_rate) == (1, 42, 9, 125000, "4/5")
     assert up.frequency == 868_300_000
     assert up.consumed_airtime == 0.185344
@@ -102,8 +116,23 @@ def test_binary_and_huge_payloads_are_kept_and_bounded() -> None:
 
 def test_ndjson_keys_are_the_documented_ones() -> None:
     out = uplink_as_json(parse_message(TOPIC, json.dumps(APPLICATION_UP)), gap=3)
-    assert list(out) == ["received_at", "application_id", "device_id", "dev_eui", "f_port", "f_cnt", "gap", "rssi",
-                         "snr", "spreading_factor", "bandwidth", "frequency", "gateways", "decoded_payload", "topic"]
+    assert list(out) == [
+        "received_at",
+        "application_id",
+        "device_id",
+        "dev_eui",
+        "f_port",
+        "f_cnt",
+        "gap",
+        "rssi",
+        "snr",
+        "spreading_factor",
+        "bandwidth",
+        "frequency",
+        "gateways",
+        "decoded_payload",
+        "topic",
+    ]
     assert out["gap"] == 3 and out["received_at"] == "2026-11-26T10:15:02.123456Z"
     json.dumps(out)
 
@@ -133,10 +162,19 @@ def _mutate(doc: dict, path: list[str], value: object) -> dict:
 
 
 PATHS = [
-    ["uplink_message"], ["end_device_ids"], ["end_device_ids", "application_ids"], ["uplink_message", "f_cnt"],
-    ["uplink_message", "rx_metadata"], ["uplink_message", "settings"], ["uplink_message", "settings", "data_rate"],
-    ["uplink_message", "decoded_payload"], ["received_at"], ["uplink_message", "consumed_airtime"],
-    ["uplink_message", "settings", "frequency"], ["uplink_message", "frm_payload"], ["format"],
+    ["uplink_message"],
+    ["end_device_ids"],
+    ["end_device_ids", "application_ids"],
+    ["uplink_message", "f_cnt"],
+    ["uplink_message", "rx_metadata"],
+    ["uplink_message", "settings"],
+    ["uplink_message", "settings", "data_rate"],
+    ["uplink_message", "decoded_payload"],
+    ["received_at"],
+    ["uplink_message", "consumed_airtime"],
+    ["uplink_message", "settings", "frequency"],
+    ["uplink_message", "frm_payload"],
+    ["format"],
 ]
 
 

@@ -10,8 +10,21 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 BLOCKS = "▁▂▃▄▅▆▇█"
-COLUMNS = ("Last seen", "Application", "Device", "Uplinks", "Lost", "Rejoins", "f_cnt", "RSSI", "SNR", "SF",
-           "Gateways", "Every", "State")
+COLUMNS = (
+    "Last seen",
+    "Application",
+    "Device",
+    "Uplinks",
+    "Lost",
+    "Rejoins",
+    "f_cnt",
+    "RSSI",
+    "SNR",
+    "SF",
+    "Gateways",
+    "Every",
+    "State",
+)
 
 
 def sparkline(values: Sequence[float], width: int = 16, low: float | None = None, high: float | None = None) -> str:
@@ -24,8 +37,7 @@ def sparkline(values: Sequence[float], width: int = 16, low: float | None = None
     span = hi - lo
     if span <= 0:
         return BLOCKS[len(BLOCKS) // 2] * len(tail)
-    return "".join(BLOCKS[max(0, min(len(BLOCKS) - 1, int((v - lo) / span * (len(BLOCKS) - 1) + 0.5)))]
-                   for v in tail)
+    return "".join(BLOCKS[max(0, min(len(BLOCKS) - 1, int((v - lo) / span * (len(BLOCKS) - 1) + 0.5)))] for v in tail)
 
 
 @dataclass(frozen=True)
@@ -72,11 +84,20 @@ class DeviceTable(DataTable[Any]):
         for row in rows:
             state = Text("SILENT", style="bold reverse") if row.silent else Text("ok")
             self.add_row(
-                row.last_seen, Text(row.application), Text(row.device), str(row.uplinks),
-                Text(str(row.lost), style="bold" if row.lost else ""), str(row.rejoins), row.f_cnt,
+                row.last_seen,
+                Text(row.application),
+                Text(row.device),
+                str(row.uplinks),
+                Text(str(row.lost), style="bold" if row.lost else ""),
+                str(row.rejoins),
+                row.f_cnt,
                 f"{sparkline(row.rssi, low=-125, high=-30)} {row.rssi[-1]:.0f}" if row.rssi else "",
                 f"{sparkline(row.snr, low=-20, high=12)} {row.snr[-1]:.1f}" if row.snr else "",
-                Text(row.spreading_factors), Text(row.gateways), row.interval, state, key=row.key,
+                Text(row.spreading_factors),
+                Text(row.gateways),
+                row.interval,
+                state,
+                key=row.key,
             )
         if rows:
             self.move_cursor(row=min(keep, len(rows) - 1))

@@ -17,8 +17,9 @@ MAX_CHILDREN = 200
 
 
 def _safe(text: str) -> str:
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else
-                        f"\\u{ord(m.group()):04x}", text)
+    return _CONTROL.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text
+    )
 
 
 class UplinkDetail(Tree[Any]):
@@ -48,8 +49,9 @@ class UplinkDetail(Tree[Any]):
 
     def _add(self, node: TreeNode[Any], key: str, value: Any, depth: int) -> None:
         if isinstance(value, dict):
-            target = node.add(Text(_safe(f"{key} {{{len(value)}}}" if key else "{}")),
-                              expand=depth < 3) if key else node
+            target = (
+                node.add(Text(_safe(f"{key} {{{len(value)}}}" if key else "{}")), expand=depth < 3) if key else node
+            )
             for i, (k, v) in enumerate(value.items()):
                 if i >= MAX_CHILDREN:
                     target.add_leaf(Text(f"… {len(value) - MAX_CHILDREN} more"))

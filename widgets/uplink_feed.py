@@ -12,6 +12,7 @@ import re
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, ClassVar
 
 from rich.segment import Segment
@@ -25,14 +26,24 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-HEADER = f"{'TIME':<8} {'APPLICATION':<16} {'DEVICE':<22} {'F_CNT':>7} {'':<9} {'PORT':>4} {'SF/BW':<8} " \
-         f"{'MHz':>7} {'RSSI':>5} {'SNR':>6} {'GW':>2}  PAYLOAD"
+REPAINT_SECONDS = 0.1
+FLOOD_ROWS = 200  # rows added since the last repaint that make it a flood
+FLOOD_REPAINT_TICKS = 2  # during a flood, repaint every 2nd tick at most (5 a second)
+HEADER = (
+    f"{'TIME':<8} {'APPLICATION':<16} {'DEVICE':<22} {'F_CNT':>7} {'':<9} {'PORT':>4} {'SF/BW':<8} "
+    f"{'MHz':>7} {'RSSI':>5} {'SNR':>6} {'GW':>2}  PAYLOAD"
+)
 
 
 def neutralise(text: str) -> str:
     """Control and bidi characters as visible escapes."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else
-                        f"\\u{ord(m.group()):04x}", text) if _CONTROL.search(text) else text
+    return (
+        _CONTROL.sub(
+            lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text
+        )
+        if _CONTROL.search(text)
+        else text
+    )
 
 
 @dataclass(frozen=True)
@@ -54,10 +65,17 @@ class FeedLine:
     kind: str = "ok"  # ok | gap | reset | broken
     item: Any = None
 
+    @cached_property
+    def text(self) -> str:
+        """The row as drawn: :meth:`plain` with control characters made visible (computed once)."""
+        return neutralise(self.plain())
+
     def plain(self) -> str:
-        return (f"{self.time:<8} {self.application[:16]:<16} {self.device[:22]:<22} {self.f_cnt:>7} "
-                f"{self.mark[:9]:<9} {self.port:>4} {self.radio:<8} {self.mhz:>7} {self.rssi:>5} {self.snr:>6} "
-                f"{self.gateways:>2}  {self.summary}")
+        return (
+            f"{self.time:<8} {self.application[:16]:<16} {self.device[:22]:<22} {self.f_cnt:>7} "
+            f"{self.mark[:9]:<9} {self.port:>4} {self.radio:<8} {self.mhz:>7} {self.rssi:>5} {self.snr:>6} "
+            f"{self.gateways:>2}  {self.summary}"
+        )
 
     def matches(self, terms: Sequence[tuple[str, str]]) -> bool:
         for field, value in terms:
@@ -103,7 +121,11 @@ class UplinkFeedView(ScrollView, can_focus=True):
     """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "uplink-feed--header", "uplink-feed--gap", "uplink-feed--reset", "uplink-feed--broken", "uplink-feed--cursor",
+        "uplink-feed--header",
+        "uplink-feed--gap",
+        "uplink-feed--reset",
+        "uplink-feed--broken",
+        "uplink-feed--cursor",
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -125,8 +147,9 @@ class UplinkFeedView(ScrollView, can_focus=True):
             super().__init__()
             self.line = line
 
-    def __init__(self, max_lines: int = 20_000, formatter: Callable[[Any], FeedLine] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, max_lines: int = 20_000, formatter: Callable[[Any], FeedLine] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.max_lines = max(1, max_lines)
         self.formatter: Callable[[Any], FeedLine] = formatter or _as_line
@@ -140,6 +163,8 @@ class UplinkFeedView(ScrollView, can_focus=True):
         self._cursor: int | None = None  # index into _visible; None = follow the newest
         self._styles: dict[str, Style] = {}
         self._dirty = False
+        self._added_since_repaint = 0
+        self._ticks_waited = 0
 
     # --- data in ------------------------------------------------------------------------------
 
@@ -163,6 +188,7 @@ class UplinkFeedView(ScrollView, can_focus=True):
                 del self._held[: len(self._held) - self.max_lines]
             return
         self._append(lines)
+        self._added_since_repaint += len(lines)
         self._after_change()
 
     def _append(self, lines: Sequence[Any]) -> None:
@@ -190,18 +216,29 @@ class UplinkFeedView(ScrollView, can_focus=True):
                     self.scroll_to(y=max(0, self.scroll_y - cut), animate=False, immediate=True)
 
     def on_mount(self) -> None:
-        # A flood repaints at most 10 times a second: each repaint costs the same however many rows arrived.
-        self.set_interval(1 / 10, self._repaint)
+        # Repaints are coalesced: at most 10 a second, and 5 during a flood (a frame costs the same however many
+        # rows arrived, 20–40 ms on a busy machine, and every one of them delays the keys queued behind it).
+        self.set_interval(REPAINT_SECONDS, self._tick)
 
     def _after_change(self, immediate: bool = False) -> None:
         self._dirty = True
         if immediate:  # the operator did something: show it now
             self._repaint()
 
+    def _tick(self) -> None:
+        if not self._dirty:
+            return
+        self._ticks_waited += 1
+        if self._added_since_repaint >= FLOOD_ROWS and self._ticks_waited < FLOOD_REPAINT_TICKS:
+            return
+        self._repaint()
+
     def _repaint(self) -> None:
         if not self._dirty:
             return
         self._dirty = False
+        self._ticks_waited = 0
+        self._added_since_repaint = 0
         self.virtual_size = Size(0, len(self._visible) + 1)
         if self._cursor is None:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
@@ -296,8 +333,9 @@ class UplinkFeedView(ScrollView, can_focus=True):
 
     def _style(self, name: str) -> Style:
         if name not in self._styles:
-            self._styles[name] = self.rich_style if name == "base" else \
-                self.get_component_rich_style(f"uplink-feed--{name}")
+            self._styles[name] = (
+                self.rich_style if name == "base" else self.get_component_rich_style(f"uplink-feed--{name}")
+            )
         return self._styles[name]
 
     def render_line(self, y: int) -> Strip:
@@ -314,4 +352,7 @@ class UplinkFeedView(ScrollView, can_focus=True):
         cursor = len(self._visible) - 1 if self._cursor is None else self._cursor
         if index == cursor and self.has_focus:
             style += self._style("cursor")
-        return Strip([Segment(neutralise(line.plain()), style)]).crop_extend(scroll_x, scroll_x + width, style)
+        text = line.text
+        if text.isascii():  # one cell a character: cut and pad here, one Strip instead of three
+            return Strip([Segment(text[scroll_x : scroll_x + width].ljust(width), style)], width)
+        return Strip([Segment(text, style)]).crop_extend(scroll_x, scroll_x + width, style)

@@ -19,7 +19,7 @@ from datetime import datetime
 from services.aws import AwsClients
 from services.devices import DeviceTracker, Seen
 from services.errors import ConsoleError
-from services.iot import UplinkFeed
+from services.iot import UplinkFeed, silence_hint
 from services.iot_check import telemetry_enabled, telemetry_off_sentence
 from services.stack import load_stack
 from services.uplinks import Uplink, uplink_as_json
@@ -81,12 +81,22 @@ async def run(args: argparse.Namespace, session: Session) -> int:
     async with UplinkFeed(session.profile, app=args.app, device=args.device) as feed:
         if not args.json:
             status = feed.status()
-            print(f"subscribed to {status.connections[0].topic_filter} on {status.endpoint}:{status.port} "
-                  f"({status.auth})", file=sys.stderr, flush=True)
-        deadline = time.monotonic() + args.seconds if args.seconds is not None else None
+            print(
+                f"subscribed to {status.connections[0].topic_filter} on {status.endpoint}:{status.port} "
+                f"({status.auth})",
+                file=sys.stderr,
+                flush=True,
+            )
+        started = time.monotonic()
+        deadline = started + args.seconds if args.seconds is not None else None
         batches = feed.batches(idle=0.25)
+        hinted = False
         while deadline is None or time.monotonic() < deadline:
             batch = await anext(batches)
+            hint = "" if hinted else silence_hint(batch.status, time.monotonic() - started)
+            if hint:
+                hinted = True
+                print(f"ttes-console: {hint}", file=sys.stderr, flush=True)
             lines = []
             for uplink in batch.uplinks:
                 obs = tracker.observe(uplink)

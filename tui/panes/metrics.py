@@ -36,8 +36,15 @@ class MetricsPane(Pane):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("w", "next_window", "Window")]
 
-    def __init__(self, profile: Profile, *, read_only: bool = False, clients: AwsClients | None = None,
-                 interval: float = REFRESH_SECONDS, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        profile: Profile,
+        *,
+        read_only: bool = False,
+        clients: AwsClients | None = None,
+        interval: float = REFRESH_SECONDS,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(profile, read_only=read_only, **kwargs)
         self.clients = clients or AwsClients(profile)
         self.interval = interval
@@ -82,14 +89,15 @@ class MetricsPane(Pane):
         self.metrics = metrics
         start = metrics.end.timestamp() - hours * 3600
         fmt = "%H:%M" if hours <= 12 else "%a %H:%M"
-        first, last = datetime.fromtimestamp(start).strftime(fmt), datetime.fromtimestamp(
-            metrics.end.timestamp()).strftime(fmt)
+        first, last = (
+            datetime.fromtimestamp(start).strftime(fmt),
+            datetime.fromtimestamp(metrics.end.timestamp()).strftime(fmt),
+        )
         for series in metrics.series:
             self.query_one(f"#{_chart_id(series.name)}", MetricChart).show(series.values, start=first, end=last)
         publishes = metrics.get("PublishIn.Success")
         total = f" · {publishes.total:,.0f} publishes in" if publishes else ""
-        self._status(f"AWS/IoT, last {hours} h in 5-minute sums{total} · updated {datetime.now():%H:%M:%S} · "
-                     "w: window")
+        self._status(f"AWS/IoT, last {hours} h in 5-minute sums{total} · updated {datetime.now():%H:%M:%S} · w: window")
 
     def _status(self, text: str, *, problem: bool = False) -> None:
         status = self.query_one("#metrics-status", Static)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import time
 from collections import deque
@@ -18,7 +19,14 @@ from textual.widgets import ContentSwitcher, Input, Static
 from services.config import Profile
 from services.devices import DeviceSummary, DeviceTracker, Observation, Seen
 from services.errors import ConsoleError
-from services.iot import AWS_CONNECTION_CAP, FeedStatus, UplinkBatch, UplinkFeed
+from services.iot import (
+    AWS_CONNECTION_CAP,
+    SHARED_SILENCE_SECONDS,
+    FeedStatus,
+    UplinkBatch,
+    UplinkFeed,
+    silence_hint,
+)
 from services.iot_check import telemetry_enabled, telemetry_off_sentence
 from services.stack import Stack
 from services.uplinks import Uplink, export_record, uplink_as_json
@@ -30,6 +38,10 @@ from widgets.uplink_feed import FeedLine, UplinkFeedView
 RATE_WINDOW = 2.0
 BATCH_ITEMS = 100  # ≈ 5 ms of work per batch: keys stay responsive during a flood
 NEAR_CAP = 0.8
+# The feed keeps 20,000 uplinks alive and replaces them thousands of times a second, and every one that leaves
+# counts towards Python's next full collection: at the default (700, 10, 10) that is a 150–400 ms pause with the
+# GIL held every ~2 s of a flood (bench/uplinks.py). Ten times fewer full passes; young passes stay as they are.
+GC_THRESHOLDS = (700, 10, 100)
 
 
 def feed_line(entry: tuple[Uplink, Observation]) -> FeedLine:
@@ -44,8 +56,11 @@ def feed_line(entry: tuple[Uplink, Observation]) -> FeedLine:
         kind, mark = "ok", ""
     if uplink.problems:
         kind, mark = "broken", mark or "broken"
-    summary = json.dumps(uplink.decoded_payload, ensure_ascii=False, separators=(",", ":"))[:120] \
-        if uplink.decoded_payload else (uplink.problems[0] if uplink.problems else uplink.frm_payload[:40])
+    summary = (
+        json.dumps(uplink.decoded_payload, ensure_ascii=False, separators=(",", ":"))[:120]
+        if uplink.decoded_payload
+        else (uplink.problems[0] if uplink.problems else uplink.frm_payload[:40])
+    )
     return FeedLine(
         time=when,
         application=uplink.application_id,
@@ -90,7 +105,7 @@ class UplinksPane(Pane):
     DEFAULT_CSS = """
     UplinksPane { height: 1fr; }
     UplinksPane #uplinks-header { height: 1; }
-    UplinksPane #uplinks-status { width: 1fr; color: $text-muted; }
+    UplinksPane #uplinks-status { width: 1fr; height: 1; color: $text-muted; }
     UplinksPane #uplinks-status.-problem { color: $error; }
     UplinksPane #uplinks-status.-warning { color: $warning; }
     UplinksPane #uplinks-filter { display: none; }
@@ -107,12 +122,22 @@ class UplinksPane(Pane):
         Binding("ctrl+s", "export", "Export"),
     ]
 
-    def __init__(self, profile: Profile, *, read_only: bool = False, max_lines: int = 20_000,
-                 export_dir: Path | None = None, autostart: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        profile: Profile,
+        *,
+        read_only: bool = False,
+        max_lines: int = 20_000,
+        export_dir: Path | None = None,
+        autostart: bool = True,
+        silence_after: float = SHARED_SILENCE_SECONDS,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(profile, read_only=read_only, **kwargs)
         self.max_lines = max_lines
         self.export_dir = export_dir
         self.autostart = autostart
+        self.silence_after = silence_after
         self.tracker = DeviceTracker()
         self.status: FeedStatus | None = None
         self.state = "idle"
@@ -122,6 +147,8 @@ class UplinksPane(Pane):
         self.total = 0
         self._arrivals: deque[tuple[float, int]] = deque()
         self._conn_marks: deque[tuple[float, tuple[int, ...]]] = deque()
+        self._header = ("", "")
+        self._connected_at: float | None = None  # monotonic; when every connection first came up
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="uplinks-header"):
@@ -161,8 +188,12 @@ class UplinksPane(Pane):
 
     def start_feed(self) -> None:
         """(Re)connect and follow the feed; a running feed is replaced."""
+        threshold0, threshold1, threshold2 = gc.get_threshold()
+        if threshold2 < GC_THRESHOLDS[2]:
+            gc.set_threshold(threshold0, threshold1, GC_THRESHOLDS[2])
         self.problem = ""
         self.state = "connecting…"
+        self._connected_at = None
         self.query_one(ContentSwitcher).current = "uplinks-feed"
         self._follow()
         self._refresh_header()
@@ -186,6 +217,8 @@ class UplinksPane(Pane):
     def _on_status(self, status: FeedStatus) -> None:
         self.status = status
         self.state = "connecting…" if status.state == "connecting" else status.state
+        if status.state == "connected" and self._connected_at is None:
+            self._connected_at = time.monotonic()
         self._refresh_header()
 
     def _ingest(self, batch: UplinkBatch) -> None:
@@ -241,6 +274,14 @@ class UplinksPane(Pane):
             parts.append(f"{self.status.endpoint}:{self.status.port} {self.status.auth}")
         parts.append(f"{self.rate():,.0f} msg/s")
         severity = "-warning" if self.state in ("reconnecting", "connecting…") else ""
+        hint = (
+            ""
+            if self.status is None or self._connected_at is None
+            else silence_hint(self.status, time.monotonic() - self._connected_at, self.silence_after)
+        )
+        if hint:
+            parts.append(hint)
+            severity = "-warning"
         rates = self.connection_rates()
         if len(rates) > 1:
             parts.append("per connection " + "/".join(f"{r:.0f}" for r in rates))
@@ -263,8 +304,11 @@ class UplinksPane(Pane):
 
     def _refresh_header(self) -> None:
         text, severity = self.header_text()
+        if (text, severity) == self._header:
+            return
+        self._header = (text, severity)
         status = self.query_one("#uplinks-status", Static)
-        status.update(text)
+        status.update(text, layout=False)  # one fixed-size line: a layout pass of the screen costs a frame
         status.set_classes(severity)
 
     def _refresh_devices(self) -> None:
@@ -321,8 +365,9 @@ class UplinksPane(Pane):
         detail = self.query_one(UplinkDetail)
         summary = {"parsed": uplink_as_json(uplink, gap)}
         document = uplink.document
-        detail.show(title, {**summary, "message": document} if document is not None else summary,
-                    uplink.problems, uplink.raw)
+        detail.show(
+            title, {**summary, "message": document} if document is not None else summary, uplink.problems, uplink.raw
+        )
         self.query_one(ContentSwitcher).current = "uplinks-detail"
         detail.focus()
 
@@ -344,4 +389,5 @@ class UplinksPane(Pane):
             self.app.call_from_thread(self.notify, f"Could not write {target}: {exc.strerror}.", severity="error")
             return
         self.app.call_from_thread(
-            self.notify, f"Exported {len(uplinks):,} uplinks to {target} (AWS IoT export format).")
+            self.notify, f"Exported {len(uplinks):,} uplinks to {target} (AWS IoT export format)."
+        )
