@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+RUNS = int(os.environ.get("BENCH_RUNS", "9"))
 BARE_APP = """
 from textual.app import App
 from textual.widgets import Footer, Header, Static
@@ -72,7 +72,7 @@ def main() -> int:
         bare, first, panes, ip = [], [], [], []
         for _ in range(RUNS):
             bare += time_until(f"{sys.executable} {bare_script}", ["bare-app-ready"], env)
-            paint, body, shown = time_until(console, ["ttes-demo · eu-west-1", "Stack ttes-demo", "198.51.100.7"], env)
+            paint, body, shown = time_until(console, ["Opening ttes-demo", "Stack ttes-demo", "198.51.100.7"], env)
             first.append(paint)
             panes.append(body)
             ip.append(shown)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import importlib
 from typing import Any, ClassVar
@@ -48,7 +49,9 @@ class TtesConsoleApp(App[int]):
         self.call_after_refresh(self.who_am_i)
 
     async def on_ready(self) -> None:
-        # The first frame is on screen: now build the dashboard's panes behind it.
+        # The first frame is rendered; give the driver's writer thread a moment to put it on the
+        # terminal (building the panes holds the GIL for a while), then build them behind it.
+        await asyncio.sleep(0.03)
         if isinstance(self.screen, DashboardScreen):
             await self.screen.build()
         # What exists now lives as long as the app: keep it out of the collector's full passes,
