@@ -125,6 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_interactive(args)
         module = importlib.import_module(COMMANDS[args.command])
+        _warm_up(getattr(module, "WARM_IMPORTS", ("boto3",)))
         from tui.cli.session import open_session
 
         async def run() -> int:
@@ -145,6 +146,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Python flushes stdout at exit; point it at /dev/null so that cannot fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+
+
+def _warm_up(modules: Sequence[str]) -> None:
+    """Import the SDKs a command will need in a thread, while the profile (or the demo) is set up."""
+    import threading
+
+    def load() -> None:
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                return  # the command itself will say what is missing
+
+    threading.Thread(target=load, name="warm-imports", daemon=True).start()
 
 
 def _is_usage(exc: ConsoleError) -> bool:

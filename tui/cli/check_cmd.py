@@ -14,6 +14,9 @@ from services.health import CheckResult, run_checks, worst
 from tui.cli.session import Session
 from tui.cli.text import safe
 
+# Imported in a thread while the session is set up (see tui.cli._warm_up).
+WARM_IMPORTS = ("boto3", "dns.asyncresolver", "asyncssh", "cryptography.x509", "awsiot.mqtt_connection_builder")
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(

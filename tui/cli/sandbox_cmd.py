@@ -13,6 +13,7 @@ from sandbox.runner import add_arguments as _add_sandbox_arguments
 from tui.cli.session import Session
 
 NEEDS_SESSION = False
+WARM_IMPORTS = ()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
