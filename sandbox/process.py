@@ -39,6 +39,7 @@ class SandboxProcess:
 
     def start(self) -> None:
         cmd = [sys.executable, "-m", "sandbox", "--write-config", str(self.config_path), "--workdir", str(self.workdir)]
+        cmd.append("--exit-with-parent")
         for name in self.scenarios:
             cmd += ["--scenario", name]
         with self.log_path.open("wb") as log:

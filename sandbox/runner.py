@@ -43,13 +43,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-async def serve(config_path: Path | None, workdir: Path | None, scenarios: Sequence[str], announce: bool) -> None:
-    """Start the sandbox, write its profile, and wait for SIGINT/SIGTERM."""
+async def serve(
+    config_path: Path | None,
+    workdir: Path | None,
+    scenarios: Sequence[str],
+    announce: bool,
+    exit_with_parent: bool = False,
+) -> None:
+    """Start the sandbox, write its profile, and wait for SIGINT/SIGTERM (or the parent's end)."""
     work = workdir or Path(tempfile.mkdtemp(prefix="ttes-sandbox-"))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    watcher = asyncio.create_task(_watch_parent(os.getppid(), stop)) if exit_with_parent else None
     async with Sandbox(work, scenarios) as sandbox:
         target = config_path or work / "config.toml"
         write_profile(sandbox, target)
@@ -60,11 +67,25 @@ async def serve(config_path: Path | None, workdir: Path | None, scenarios: Seque
             print(f"  ttes-console --config {target} stack")
             print("Ctrl-C stops it.", flush=True)
         await stop.wait()
+    if watcher is not None:
+        watcher.cancel()
+
+
+async def _watch_parent(parent: int, stop: asyncio.Event) -> None:
+    """A console killed outright (terminal closed) cannot stop its sandbox: notice and stop."""
+    while not stop.is_set():
+        if os.getppid() != parent:
+            stop.set()
+            return
+        await asyncio.sleep(0.5)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__)
     add_arguments(parser)
+    parser.add_argument("--exit-with-parent", action="store_true", help="stop when the starting process ends")
     args = parser.parse_args(argv)
-    asyncio.run(serve(args.write_config, args.workdir, args.scenario, announce=False))
+    asyncio.run(
+        serve(args.write_config, args.workdir, args.scenario, announce=False, exit_with_parent=args.exit_with_parent)
+    )
     return 0

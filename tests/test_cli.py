@@ -131,3 +131,26 @@ def test_sandbox_command_writes_a_profile_other_shells_can_use(tmp_path: Path) -
     assert proc.returncode == 0
     assert f"Profile written to {config}" in out
     assert "Traceback" not in out
+
+
+def test_a_demo_sandbox_stops_when_the_console_is_killed() -> None:
+    """A console killed outright (terminal closed) must not leave its simulated deployment running."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    code = (
+        "import os; from sandbox.process import SandboxProcess\n"
+        "sb = SandboxProcess(); sb.start(); print(sb._proc.pid, flush=True); os._exit(0)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    child = int(out.stdout.strip())
+    for _ in range(300):
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(child, 9)
+    raise AssertionError("the sandbox outlived the process that started it")
