@@ -94,6 +94,7 @@ class JournalParser:
         self._last_level = ""
         self._last_namespace = ""
         self._shared: dict[Any, _Shared] = {}
+        self._middles: dict[str, _Shared] = {}  # the fields between __SEQNUM and MESSAGE (see _layout)
         self._words: dict[str, str] = {}
 
     def parse(self, line: bytes | str) -> JournalEntry:
@@ -108,11 +109,38 @@ class JournalParser:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError:
                 line = raw.decode("utf-8", errors="backslashreplace")
-        fast = self._fast(line)
+        fast = self._layout(line)
+        if fast is None:
+            fast = self._fast(line)
         if fast is None:
             return self._full(line)
         cursor, seqnum, realtime, text, shared = fast
         return self._entry(cursor, seqnum, realtime, text, shared)
+
+    def _layout(self, line: str) -> tuple[str, int, int, str, _Shared] | None:
+        """journald's usual layout, in one regex match: the per-entry fields first, ``MESSAGE`` last.
+
+        ``,"MESSAGE":"`` can only be structure (inside a JSON string every quote is escaped), and the
+        fields between the two must be a run already fully decoded, so this gives what
+        :meth:`_full` would.
+        """
+        head = _HEAD.match(line)
+        if head is None:
+            return None
+        at = line.rfind(',"MESSAGE":"')
+        if at < head.end() - 1:
+            return None
+        shared = self._middles.get(line[head.end() : at + 1])
+        if shared is None:
+            return None
+        try:
+            text, end = _scanstring(line, at + 12, True)
+        except ValueError:
+            return None
+        if line[end:] != "}" and line[end:].rstrip() != "}":
+            return None
+        cursor, realtime, seqnum = head.group(1, 2, 3)
+        return cursor, int(seqnum), int(realtime), text, shared
 
     def _fast(self, line: str) -> tuple[str, int, int, str, _Shared] | None:
         if line[-1:] != "}" or line[:1] != "{":
@@ -180,6 +208,12 @@ class JournalParser:
         rest = self._rest(line)
         if rest is not None:
             self._shared[rest] = shared  # the next line with this rest takes the fast path
+        head = _HEAD.match(line)
+        at = line.rfind(',"MESSAGE":"')
+        if head is not None and at >= head.end() - 1 and isinstance(raw_message, str):
+            if len(self._middles) > 1024:
+                self._middles.clear()
+            self._middles[line[head.end() : at + 1]] = shared
         seqnum = _seqnum(obj.get("__SEQNUM"), cursor)
         return self._entry(cursor, seqnum, to_int(obj.get("__REALTIME_TIMESTAMP")), text, shared)
 
@@ -238,6 +272,9 @@ class JournalParser:
 
 
 _PER_ENTRY_KEYS = ('"__CURSOR":', '"__SEQNUM":', '"__REALTIME_TIMESTAMP":', '"__MONOTONIC_TIMESTAMP":', '"MESSAGE":')
+_HEAD = re.compile(
+    r'\{"__CURSOR":"([^"\\]+)","__REALTIME_TIMESTAMP":"(\d+)","__MONOTONIC_TIMESTAMP":"\d*","__SEQNUM":"(\d+)",'
+)
 _CURSOR_SEQNUM = re.compile(r"(?:^|;)i=([0-9a-fA-F]+)(?:;|$)")
 
 

@@ -162,3 +162,23 @@ def test_a_line_that_only_looks_like_a_known_one_is_still_validated() -> None:
     broken = _line("INFO\tsecond\t{}", 2).replace('"_PID": "2417"', '"_PID": "2417\\q"')
     with pytest.raises(JournalParseError):
         parser.parse(broken)
+
+
+def _compact(seq: int, message: object, pid: str = "2417") -> str:
+    head = {"__CURSOR": f"s=abc;i={seq:x}", "__REALTIME_TIMESTAMP": str(1764150000123456 + seq)}
+    rest = {"__MONOTONIC_TIMESTAMP": "5", "__SEQNUM": str(seq), "PRIORITY": "6", "_PID": pid, "MESSAGE": message}
+    return json.dumps(head | rest, separators=(",", ":"))
+
+
+def test_journald_layout_lines_parse_as_the_whole_line_decode_does() -> None:
+    parser = JournalParser()
+    messages = ["INFO\tfirst\t{}", 'WARN\tsec"ond\t{"namespace": "gs"}', ',"MESSAGE":"x', [0x1B, 0x41], None, "tail"]
+    for seq, message in enumerate(messages, start=1):
+        for pid in ("2417", "2417", "99"):
+            line = _compact(seq, message, pid)
+            assert parser.parse(line) == JournalParser().parse(line)
+    broken = _compact(9, "INFO\tx\t{}").replace('"_PID":"2417"', '"_PID":"2417\\q"')
+    with pytest.raises(JournalParseError):
+        parser.parse(broken)
+    trailing = _compact(10, "INFO\tx\t{}")[:-1] + ',"X":"1"}'
+    assert parser.parse(trailing) == JournalParser().parse(trailing)

@@ -169,8 +169,29 @@ async def test_buffer_is_bounded_and_counts_what_it_dropped() -> None:
         assert view.virtual_size.height == 100
         await pilot.press("w")
         view.add_entries([parser.parse(gen.line(s)) for s in range(251, 401)])
-        await pilot.pause(0.3)  # following repaints at most every 100 ms
+        await pilot.pause(0.5)  # following repaints at most every 200 ms
         assert (view.entry_count, view.dropped) == (100, 300)
         last_time = list(view.visible_text())[-1].split()[0]
         assert last_time in "\n".join(_screen_text(view)[-8:])
         assert "100/100 (100%)" in view.status_text() and "dropped 300" in view.status_text()
+
+
+def test_buffer_keeps_each_entry_but_its_cursor() -> None:
+    from widgets.journal_buffer import JournalBuffer
+
+    gen = JournalGen(t0=datetime(2026, 1, 1, tzinfo=UTC).timestamp(), backlog=400)
+    parser = JournalParser()
+    entries = [parser.parse(gen.line(s)) for s in range(1, 301)]
+    buffer = JournalBuffer(200)
+    buffer.add(entries[:150])
+    buffer.add(entries[150:])
+    assert (len(buffer.entries), buffer.dropped, list(buffer.visible)) == (200, 100, list(range(100, 300)))
+    for entry_id in (100, 299):
+        kept = buffer.entry(entry_id)
+        assert kept.cursor == "" and kept.seqnum == entries[entry_id].seqnum
+        assert (kept.level, kept.namespace, kept.message, kept.fields) == (
+            entries[entry_id].level,
+            entries[entry_id].namespace,
+            entries[entry_id].message,
+            entries[entry_id].fields,
+        )

@@ -28,7 +28,7 @@ from widgets.journal_line import entry_segments
 
 __all__ = ["JournalLine", "JournalView", "neutralise"]
 
-FOLLOW_SECONDS = 0.1  # at most 10 follow repaints a second
+FOLLOW_SECONDS = 0.2  # at most 5 follow repaints a second (a flood is unreadable anyway; keys get the time)
 _PARTS = ("debug", "info", "warn", "error", "fatal", "timestamp", "namespace", "fields", "cursor", "match", "mark")
 
 

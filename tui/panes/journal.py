@@ -131,7 +131,8 @@ class JournalPane(Pane):
             self.query_one("#journal-hostkey").remove_class("shown")
 
     def _update_status(self) -> None:
-        self.query_one("#journal-status", Static).update(Text(self.view.status_text()))
+        # one row, always: no layout pass (a pass over the whole screen, twice a second in a flood)
+        self.query_one("#journal-status", Static).update(Text(self.view.status_text()), layout=False)
 
     # --- host key consent -------------------------------------------------------------------
 
