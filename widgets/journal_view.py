@@ -45,8 +45,8 @@ class JournalView(ScrollView, can_focus=True):
     JournalView > .journal-view--timestamp { color: $text-muted; }
     JournalView > .journal-view--namespace { color: $accent; }
     JournalView > .journal-view--fields { color: $text-muted; }
-    JournalView > .journal-view--cursor { background: $boost; }
-    JournalView > .journal-view--match { background: $warning 40%; }
+    JournalView > .journal-view--cursor { background: $primary-muted; }
+    JournalView > .journal-view--match { background: $warning-muted; }
     JournalView > .journal-view--mark { color: $accent; text-style: bold; }
     """
 
