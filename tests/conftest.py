@@ -8,6 +8,7 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -115,3 +116,23 @@ async def sb_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIter
     sandbox = await start_in_process_sandbox(tmp_path, monkeypatch, ("update-fails",))
     yield sandbox
     await sandbox.aclose()
+
+
+@pytest.fixture
+async def broker(tmp_path: Path) -> AsyncIterator[Any]:
+    """The sandbox's MQTT broker and uplink simulator alone (100 uplinks/s), on loopback."""
+    from sandbox.core import SandboxContext
+    from sandbox.mqtt import MqttPart
+
+    part = MqttPart(rate=100.0)
+    await part.start(SandboxContext(workdir=tmp_path, scenarios=frozenset(), stack_name="ttes-demo"))
+    yield part
+    await part.stop()
+
+
+@pytest.fixture
+def fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sandbox broker does not check SigV4 signatures; awscrt still needs something to sign with."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)

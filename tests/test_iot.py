@@ -20,21 +20,7 @@ from services.errors import AuthFailed, ConfigError, Unreachable
 from services.iot import UplinkFeed, connection_filters, topic_filter
 from services.uplinks import Uplink
 
-
-@pytest.fixture
-async def broker(tmp_path: Path) -> AsyncIterator[MqttPart]:
-    part = MqttPart(rate=100.0)
-    await part.start(SandboxContext(workdir=tmp_path, scenarios=frozenset(), stack_name="ttes-demo"))
-    yield part
-    await part.stop()
-
-
-@pytest.fixture(autouse=True)
-def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The sandbox does not check SigV4 signatures; awscrt still needs something to sign with.
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+pytestmark = pytest.mark.usefixtures("fake_aws_credentials")
 
 
 def profile_for(part: MqttPart, auth: str = "websocket", **changes: object) -> Profile:

@@ -5,13 +5,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from textual.app import App, ComposeResult
 
-from sandbox.core import SandboxContext
 from sandbox.mqtt import MqttPart
 from services.config import IotSettings, Profile
 from services.stack import Stack, StackParameter
@@ -21,19 +19,7 @@ from widgets.device_table import DeviceTable, sparkline
 from widgets.uplink_detail import UplinkDetail
 from widgets.uplink_feed import FeedLine, UplinkFeedView
 
-
-@pytest.fixture
-async def broker(tmp_path: Path) -> AsyncIterator[MqttPart]:
-    part = MqttPart(rate=100.0)
-    await part.start(SandboxContext(workdir=tmp_path, scenarios=frozenset(), stack_name="ttes-demo"))
-    yield part
-    await part.stop()
-
-
-@pytest.fixture(autouse=True)
-def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+pytestmark = pytest.mark.usefixtures("fake_aws_credentials")
 
 
 def profile_for(part: MqttPart) -> Profile:
