@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import importlib
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import work
 from textual.app import App
@@ -73,17 +72,13 @@ class TtesConsoleApp(App[int]):
             self.push_screen(HelpScreen())
 
     def action_snapshots(self) -> None:
-        self._push_capability_screen("tui.screens.snapshots", "SnapshotScreen", "Snapshots")
+        from tui.screens.snapshots import SnapshotScreen  # imported on first use: start-up stays short
+
+        if not isinstance(self.screen, SnapshotScreen):
+            self.push_screen(SnapshotScreen(self.profile, read_only=self.read_only))
 
     def action_change_set(self) -> None:
-        self._push_capability_screen("tui.screens.changeset", "ChangeSetScreen", "Change sets")
+        from tui.screens.changeset import ChangeSetScreen
 
-    def _push_capability_screen(self, module: str, cls: str, what: str) -> None:
-        try:
-            screen_class: Any = getattr(importlib.import_module(module), cls)
-        except (ImportError, AttributeError):
-            self.notify(f"{what} are not available in this version.", severity="warning")
-            return
-        if isinstance(self.screen, screen_class):
-            return
-        self.push_screen(screen_class(self.profile, read_only=self.read_only))
+        if not isinstance(self.screen, ChangeSetScreen):
+            self.push_screen(ChangeSetScreen(self.profile, read_only=self.read_only))

@@ -292,11 +292,8 @@ class ChangeSetScreen(Screen[None]):
 
     @on(Button.Pressed, "#open-snapshots")
     def action_snapshots(self) -> None:
-        try:
-            from tui.screens.snapshots import SnapshotScreen
-        except ImportError:
-            self.set_status("The snapshot screen is not available in this version.", "error")
-            return
+        from tui.screens.snapshots import SnapshotScreen
+
         self.app.push_screen(SnapshotScreen(self.profile, read_only=self.read_only))
 
     def on_screen_resume(self) -> None:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -23,35 +22,6 @@ if TYPE_CHECKING:
 
     from tui.panes.health import HealthPane
 
-# Panes built by their own capability modules: (tab title, module, class, pane id).
-CAPABILITY_PANES = (
-    ("Health", "tui.panes.health", "HealthPane", "health"),
-    ("Journal", "tui.panes.journal", "JournalPane", "journal"),
-    ("Uplinks", "tui.panes.uplinks", "UplinksPane", "uplinks"),
-    ("Metrics", "tui.panes.metrics", "MetricsPane", "metrics"),
-)
-
-
-class UnavailablePane(Pane):
-    """Shown where this installation lacks a capability's module."""
-
-    def __init__(self, profile: Profile, *, what: str, **kwargs: Any) -> None:
-        super().__init__(profile, **kwargs)
-        self.what = what
-
-    def compose(self) -> ComposeResult:
-        yield Static(f"{self.what} is not available in this version of ttes-console.", classes="unavailable")
-
-
-def make_pane(title: str, module: str, cls: str, pane_id: str, profile: Profile, read_only: bool) -> Pane:
-    try:
-        pane_class = getattr(importlib.import_module(module), cls)
-    except (ImportError, AttributeError):
-        return UnavailablePane(profile, what=title, id=pane_id)
-    pane: Pane = pane_class(profile, read_only=read_only, id=pane_id)
-    return pane
-
-
 class DashboardBody(Vertical):
     """Stack and Health on top, the tabs below."""
 
@@ -70,24 +40,29 @@ class DashboardBody(Vertical):
         from textual.widgets import TabbedContent, TabPane
 
         from tui.panes.events import EventsPane
+        from tui.panes.health import HealthPane
+        from tui.panes.journal import JournalPane
+        from tui.panes.metrics import MetricsPane
         from tui.panes.stack import StackPane
+        from tui.panes.uplinks import UplinksPane
 
-        panes = {pid: make_pane(t, m, c, pid, self.profile, self.read_only) for t, m, c, pid in CAPABILITY_PANES}
+        profile, read_only = self.profile, self.read_only
         with Horizontal(id="top"):
-            stack = StackPane(self.profile, read_only=self.read_only, id="stack")
-            stack.border_title = f"Stack {self.profile.stack}"
+            stack = StackPane(profile, read_only=read_only, id="stack")
+            stack.border_title = f"Stack {profile.stack}"
             yield stack
-            panes["health"].border_title = "Health"
-            yield panes["health"]
+            health = HealthPane(profile, read_only=read_only, id="health")
+            health.border_title = "Health"
+            yield health
         with TabbedContent(id="lower", initial="tab-events"):
             with TabPane("Journal", id="tab-journal"):
-                yield panes["journal"]
+                yield JournalPane(profile, read_only=read_only, id="journal")
             with TabPane("Uplinks", id="tab-uplinks"):
-                yield panes["uplinks"]
+                yield UplinksPane(profile, read_only=read_only, id="uplinks")
             with TabPane("Events", id="tab-events"):
-                yield EventsPane(self.profile, clients=self.clients, read_only=self.read_only, id="events")
+                yield EventsPane(profile, clients=self.clients, read_only=read_only, id="events")
             with TabPane("Metrics", id="tab-metrics"):
-                yield panes["metrics"]
+                yield MetricsPane(profile, read_only=read_only, id="metrics")
 
 
 class DashboardScreen(Screen[None]):
