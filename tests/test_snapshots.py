@@ -201,7 +201,13 @@ async def test_latest_protection_follows_new_snapshots(sb: Sandbox) -> None:
     assert not any(v is not None and protects(v, newer_than=datetime.now(UTC)) for v in after.values())
 
 
-async def test_busy_database_and_existing_name_are_one_sentence_each(sb: Sandbox) -> None:
+async def test_busy_database_and_existing_name_are_one_sentence_each(
+    sb: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sandbox.snapshots as sandbox_snapshots
+
+    # Long enough that the first snapshots are still running when the second ones are asked for.
+    monkeypatch.setattr(sandbox_snapshots, "PROGRESS_SECONDS", 3.0)
     clients, dbs = await databases_of(sb)
     firsts = [await create_snapshot(clients, d, read_only=False, name=f"pre-change-{d.kind}") for d in dbs.values()]
     for database in dbs.values():
