@@ -26,7 +26,7 @@ from services.changesets import describe_change_set
 from services.errors import ExecutionRefused
 from services.stack import StackEvent
 from tui.cli.session import Session
-from tui.cli.text import safe
+from widgets.text import clean
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,7 +53,7 @@ def event_json(e: StackEvent) -> dict[str, str]:
 
 
 def event_line(e: StackEvent) -> str:
-    reason = f"  {safe(e.reason)}" if e.reason else ""
+    reason = f"  {clean(e.reason)}" if e.reason else ""
     return f"{e.timestamp:%H:%M:%S}  {e.status:<44} {e.logical_id:<18} {e.resource_type}{reason}"
 
 
@@ -99,10 +99,10 @@ def render_result(final: UpdateProgress) -> str:
     lines = [f"\n{final.stack_status} after {final.elapsed:.0f} s"]
     if final.failures:
         lines.append("Failure reasons")
-        lines += [f"  ✗ {safe(f)}" for f in final.failures]
+        lines += [f"  ✗ {clean(f)}" for f in final.failures]
     if final.succeeded:
         lines.append("Outputs")
-        lines += [f"  {k:<20} {safe(v)}" for k, v in final.outputs.items()]
+        lines += [f"  {k:<20} {clean(v)}" for k, v in final.outputs.items()]
         lines += ["Next steps", *(f"  {s}" for s in POST_UPDATE_CHECKLIST)]
     return "\n".join(lines)
 

@@ -12,7 +12,7 @@ import sys
 
 from services.health import CheckResult, run_checks, worst
 from tui.cli.session import Session
-from tui.cli.text import safe
+from widgets.text import clean
 
 # Imported in a thread while the session is set up (see tui.cli._warm_up).
 WARM_IMPORTS = ("boto3", "dns.asyncresolver", "asyncssh", "cryptography.x509", "awsiot.mqtt_connection_builder")
@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def plain_line(result: CheckResult) -> str:
     """``CRITICAL  dns        demo.ttes.test → 203.0.113.10 ≠ PublicIP …``"""
-    return f"{result.status.nagios:<9} {result.name:<10} {safe(result.summary)}"
+    return f"{result.status.nagios:<9} {result.name:<10} {clean(result.summary)}"
 
 
 async def run(args: argparse.Namespace, session: Session) -> int:

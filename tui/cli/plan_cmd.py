@@ -18,7 +18,7 @@ from services.changes_classify import ResourceChange
 from services.changesets import ChangeSetPlan, UpdateDraft, create_change_set, delete_change_set, prepare_update
 from services.errors import ConfigError
 from tui.cli.session import Session
-from tui.cli.text import safe
+from widgets.text import clean
 
 MARKS = {"Add": "+", "Modify": ">", "Remove": "-", "Import": "+", "Dynamic": "?"}
 
@@ -78,7 +78,7 @@ def _change_lines(c: ResourceChange) -> list[str]:
     line = f"  {mark} {c.logical_id:<18} {c.type:<36} {what}"
     if flags:
         line += "  [" + ", ".join(flags) + "]"
-    return [line] + [f"      {safe(cause)}" for cause in c.cause_texts]
+    return [line] + [f"      {clean(cause)}" for cause in c.cause_texts]
 
 
 def render_plan(plan: ChangeSetPlan, draft: UpdateDraft, *, kept: bool) -> str:
@@ -89,7 +89,7 @@ def render_plan(plan: ChangeSetPlan, draft: UpdateDraft, *, kept: bool) -> str:
         for key in draft.changed:
             declared = next((p for p in draft.declared if p.key == key), None)
             hidden = declared is not None and declared.no_echo
-            old, new = ("(hidden)", "(hidden)") if hidden else (safe(draft.current(key)), safe(draft.values[key]))
+            old, new = ("(hidden)", "(hidden)") if hidden else (clean(draft.current(key)), clean(draft.values[key]))
             impact = draft.impact.get(key)
             feeds = f"  → {', '.join(r for r, _ in impact.resources)}" if impact and impact.resources else ""
             lines.append(f"  {key}: {old} → {new}{feeds}")

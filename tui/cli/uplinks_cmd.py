@@ -24,7 +24,7 @@ from services.iot_check import telemetry_enabled, telemetry_off_sentence
 from services.stack import load_stack
 from services.uplinks import Uplink, uplink_as_json
 from tui.cli.session import Session
-from tui.cli.text import safe
+from widgets.text import clean
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,7 +40,7 @@ def plain_line(uplink: Uplink, gap: int | None, seen: Seen) -> str:
     when = datetime.fromtimestamp(uplink.timestamp).strftime("%H:%M:%S")
     who = f"{uplink.application_id}/{uplink.device_id}"
     if not uplink.ok and uplink.f_cnt is None:
-        return safe(f"{when}  {who}  UNREADABLE: {'; '.join(uplink.problems)}")
+        return clean(f"{when}  {who}  UNREADABLE: {'; '.join(uplink.problems)}")
     marker = " rejoin" if seen is Seen.RESET else (f" +{gap} lost" if gap else "")
     parts = [when, who, f"f_cnt {uplink.f_cnt}{marker}", f"port {uplink.f_port}"]
     if uplink.spreading_factor:
@@ -56,7 +56,7 @@ def plain_line(uplink: Uplink, gap: int | None, seen: Seen) -> str:
         parts.append(json.dumps(uplink.decoded_payload, ensure_ascii=False, separators=(",", ":"))[:80])
     if uplink.problems:
         parts.append(f"({len(uplink.problems)} problem(s): {uplink.problems[0]})")
-    return safe("  ".join(parts))
+    return clean("  ".join(parts))
 
 
 async def _telemetry_check(session: Session) -> None:

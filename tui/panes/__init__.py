@@ -1,8 +1,9 @@
 """Dashboard panes: each composes widgets and runs the workers that feed them from a service.
 
 The dashboard calls methods down: :meth:`Pane.stack_loaded` whenever the stack has been
-(re)loaded, :meth:`Pane.reload` on ``r``. Panes never push screens themselves; they post
-messages and the screen decides.
+(re)loaded, :meth:`Pane.reload` on ``r``. Navigation beyond the pane belongs to the screen: a
+pane posts a message (e.g. the Health pane's ``DetailsRequested``) and the screen decides; a
+pane may open a modal that only shows one of its own items (the journal's entry fields).
 """
 
 from __future__ import annotations
