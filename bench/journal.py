@@ -55,7 +55,7 @@ async def bare_reader(profile: Any, seconds: float) -> float:
     import asyncssh
 
     from services.journal import journal_argv
-    from services.ssh import quote_command
+    from services.ssh import ENCRYPTION_ALGS, quote_command
 
     async with asyncssh.connect(
         profile.ssh.host,
@@ -63,6 +63,7 @@ async def bare_reader(profile: Any, seconds: float) -> float:
         username=profile.ssh.user,
         client_keys=[profile.ssh.identity_file],
         known_hosts=profile.ssh.known_hosts,
+        encryption_algs=list(ENCRYPTION_ALGS),  # the console's cipher order, so only the reading differs
     ) as conn:
         proc = await conn.create_process(
             quote_command(journal_argv(profile.ssh.unit, lines=0, follow=True)), encoding=None
@@ -251,7 +252,7 @@ def start_sandbox(workdir: Path, rate: float) -> tuple[subprocess.Popen[bytes], 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rate", type=float, default=200_000, help="the sandbox journal's live rate, entries/s")
+    parser.add_argument("--rate", type=float, default=400_000, help="the sandbox journal's live rate, entries/s")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each throughput window")
     parser.add_argument("--keys", type=int, default=20, help="key presses timed during the flood")
     parser.add_argument("--rss-entries", type=int, default=1_000_000)

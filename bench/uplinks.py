@@ -198,6 +198,13 @@ def tui_child(work: str, port: int, n: int) -> None:
         def on_mount(self) -> None:
             import gc
 
+            from tui import heap
+
+            heap.tune()  # the console's collector policy (TtesConsoleApp does the same)
+            heap.freeze()
+            self.set_timer(heap.SETTLE_SECONDS, heap.settle)
+            if os.environ.get("BENCH_GC"):
+                gc.set_threshold(*map(int, os.environ["BENCH_GC"].split(",")))
             self.gc_pauses: list[float] = []
             gc_started = [0.0]
 
@@ -266,10 +273,6 @@ def tui_child(work: str, port: int, n: int) -> None:
                 )
                 self.exit()
 
-    if os.environ.get("BENCH_GC"):
-        import gc
-
-        gc.set_threshold(*map(int, os.environ["BENCH_GC"].split(",")))
     if os.environ.get("BENCH_SWITCH_INTERVAL"):
         sys.setswitchinterval(float(os.environ["BENCH_SWITCH_INTERVAL"]))
     if os.environ.get("BENCH_PROFILE"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -195,3 +196,33 @@ def test_buffer_keeps_each_entry_but_its_cursor() -> None:
             entries[entry_id].message,
             entries[entry_id].fields,
         )
+
+
+async def test_a_flood_leaves_no_drawn_lines_to_the_cyclic_collector() -> None:
+    """Drawn lines that leave the view's cache are freed at once, not left for a full GC pass.
+
+    In a flood every batch evicts entries and every repaint draws new lines; lines the collector
+    has to find (cycles) pile up and are freed in one full pass that stalls the app for 100 ms+.
+    """
+    gen = JournalGen(t0=datetime(2026, 1, 1, tzinfo=UTC).timestamp(), backlog=4000)
+    parser = JournalParser()
+    app = ViewApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        view = app.query_one(JournalView)
+        view.add_entries([parser.parse(gen.line(s)) for s in range(1, 201)])
+        await pilot.pause()
+        batches = [[parser.parse(gen.line(s)) for s in range(b, b + 50)] for b in range(201, 3201, 50)]
+        compositor = app.screen._compositor
+        gc.collect()
+        gc.disable()
+        try:
+            for batch in batches:
+                view.add_entries(batch)
+                view._catch_up()  # the follow repaint, without waiting for its timer
+                compositor.update_widgets({view})
+                compositor.render_update(screen_stack=app._background_screens)
+            found = gc.collect()
+        finally:
+            gc.enable()
+        assert view.dropped == 3100
+        assert found < len(batches) * 10  # was ~2,000 objects a repaint with Textual's LRUCache

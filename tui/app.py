@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 from typing import ClassVar
 
 from textual import work
@@ -13,6 +12,7 @@ from textual.binding import Binding, BindingType
 from services.aws import AwsClients, caller_arn
 from services.config import Profile
 from services.errors import ConsoleError
+from tui import heap
 from tui.commands import ConsoleCommands
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.help import HelpScreen
@@ -41,6 +41,7 @@ class TtesConsoleApp(App[int]):
         self.principal = ""
 
     def on_mount(self) -> None:
+        heap.tune()
         mode = "  [read-only]" if self.read_only else ""
         self.title = f"{self.profile.stack} · {self.profile.region}{mode}"
         self.sub_title = "AWS principal: …"
@@ -53,9 +54,8 @@ class TtesConsoleApp(App[int]):
         await asyncio.sleep(0.03)
         if isinstance(self.screen, DashboardScreen):
             await self.screen.build()
-        # What exists now lives as long as the app: keep it out of the collector's full passes,
-        # which otherwise pause the event loop for tens of ms during a log or uplink flood.
-        gc.freeze()
+        heap.freeze()  # what exists now lives as long as the app
+        self.set_timer(heap.SETTLE_SECONDS, heap.settle)
 
     @work(exclusive=True, group="whoami")
     async def who_am_i(self) -> None:

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.cache import LRUCache
+from textual.cache import FIFOCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -103,7 +103,10 @@ class JournalView(ScrollView, can_focus=True):
         super().__init__(**kwargs)
         self.buffer = JournalBuffer(max_entries)
         self._width_cache = 0
-        self._line_cache: LRUCache[tuple[int, bool, int], Strip] = LRUCache(256)  # a few screens of drawn entries
+        # A few screens of drawn entries, keyed by entry id (so evicting old entries leaves it valid).
+        # Not Textual's LRUCache: its entries are a circular linked list, so clearing it leaves every
+        # strip to the cyclic garbage collector, whose full passes then stall a flood for 100 ms+.
+        self._line_cache: FIFOCache[tuple[int, bool, int], Strip] = FIFOCache(512)
         self._styles: dict[str, Style] = {}
         self._followed_at = 0.0
         self._catch_up_timer: Timer | None = None
@@ -115,11 +118,9 @@ class JournalView(ScrollView, can_focus=True):
         if not entries:
             return
         removed_rows = self.buffer.add(entries)
-        if removed_rows:
-            self._line_cache.clear()
-            if not self.follow:
-                self.scroll_to(y=max(0, self.scroll_y - removed_rows), animate=False, immediate=True)
-                self.refresh()
+        if removed_rows and not self.follow:
+            self.scroll_to(y=max(0, self.scroll_y - removed_rows), animate=False, immediate=True)
+            self.refresh()
         self._resize()
         if self.follow:
             self.buffer.cursor = self.buffer.visible[-1] if self.buffer.visible else None
@@ -405,6 +406,8 @@ class JournalView(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         if not self.wrap:
             strip = self._entry_strip(buffer.visible[row], 0)
+            if scroll_x == 0 and strip.cell_length == width:
+                return strip  # crop_extend would keep the strip in its own cache: a cycle for the collector
             return strip.crop_extend(scroll_x, scroll_x + width, base)
         idx = buffer.index_at_row(row)
         part = row - buffer.row_starts[idx]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import time
 from collections import deque
@@ -38,10 +37,6 @@ from widgets.uplink_feed import FeedLine, UplinkFeedView
 RATE_WINDOW = 2.0
 BATCH_ITEMS = 100  # ≈ 5 ms of work per batch: keys stay responsive during a flood
 NEAR_CAP = 0.8
-# The feed keeps 20,000 uplinks alive and replaces them thousands of times a second, and every one that leaves
-# counts towards Python's next full collection: at the default (700, 10, 10) that is a 150–400 ms pause with the
-# GIL held every ~2 s of a flood (bench/uplinks.py). Ten times fewer full passes; young passes stay as they are.
-GC_THRESHOLDS = (700, 10, 100)
 
 
 def feed_line(entry: tuple[Uplink, Observation]) -> FeedLine:
@@ -188,9 +183,6 @@ class UplinksPane(Pane):
 
     def start_feed(self) -> None:
         """(Re)connect and follow the feed; a running feed is replaced."""
-        threshold0, threshold1, threshold2 = gc.get_threshold()
-        if threshold2 < GC_THRESHOLDS[2]:
-            gc.set_threshold(threshold0, threshold1, GC_THRESHOLDS[2])
         self.problem = ""
         self.state = "connecting…"
         self._connected_at = None
