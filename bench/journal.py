@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SESSION = "ttes-bench-journal"
+POLL_SECONDS = 0.002
 STATUS = re.compile(r"([\d,]+)/s · ([\d,]+)/([\d,]+) \(\d+%\) · dropped ([\d,]+)")
 WITH_TIME = re.compile(r"^.?\d\d:\d\d:\d\d\.\d{3} (DEBUG|INFO |WARN |ERROR|FATAL)")
 WITHOUT_TIME = re.compile(r"^.?(DEBUG|INFO |WARN |ERROR|FATAL) ")
@@ -203,6 +204,7 @@ def run_tui(config: Path, environ: dict[str, str], args: argparse.Namespace) -> 
             while timestamps_shown(screen()) is not (not before):
                 if time.perf_counter() - start > 5:
                     break
+                time.sleep(POLL_SECONDS)  # each capture-pane costs tmux a screen dump: leave the CPUs to the TUI
             latencies.append(time.perf_counter() - start)
             if latencies[-1] > 5:
                 print("bench: the screen did not change after 't':\n" + "\n".join(screen()), file=sys.stderr)

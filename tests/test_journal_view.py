@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from textual.app import App, ComposeResult
 from textual.widgets import Tree
 
@@ -226,3 +229,43 @@ async def test_a_flood_leaves_no_drawn_lines_to_the_cyclic_collector() -> None:
             gc.enable()
         assert view.dropped == 3100
         assert found < len(batches) * 10  # was ~2,000 objects a repaint with Textual's LRUCache
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    message=st.text(max_size=300),
+    namespace=st.sampled_from(["", "grpc", "gatewayserver/io/udp", "网关", "\x1b[31m"]),
+    fields=st.dictionaries(
+        st.sampled_from(["duration", "error", "Nested", "_hidden", "namespace", "peer", "名"]),
+        st.one_of(
+            st.text(max_size=40),
+            st.integers(),
+            st.floats(allow_nan=False),
+            st.lists(st.integers(), max_size=3),
+            st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+        ),
+        max_size=5,
+    ),
+    timestamps=st.booleans(),
+)
+def test_wrap_counts_the_cells_the_view_draws(
+    message: str, namespace: str, fields: dict[str, object], timestamps: bool
+) -> None:
+    """Wrapped rows come from the width the view draws (mark cell, tabs, escapes, wide characters, fields)."""
+    from rich.style import Style
+
+    from services.journal_parse import JournalEntry
+    from widgets.journal_buffer import drawn_width, fits_one_row
+    from widgets.journal_line import entry_segments
+
+    entry = JournalEntry(
+        "", 1, 1_780_000_000_000_000, "INFO", namespace, message, json.dumps(fields) if fields else "", ()
+    )
+    drawn = sum(
+        s.cell_length
+        for s in entry_segments(entry, lambda _: Style(), marked=False, timestamps=timestamps, search=None)
+    )
+    assert drawn_width(entry, timestamps=timestamps) == drawn
+    for width in (40, 80, 198):
+        if fits_one_row(entry.as_row(), width, timestamps=timestamps):
+            assert drawn <= width

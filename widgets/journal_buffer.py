@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from rich.cells import cell_len
+
 LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")
 RANK = {name: i for i, name in enumerate(LEVELS)}
 MAX_CHARS = 4000  # longer messages are cut for display (the fields view and saved files have them whole)
@@ -49,7 +51,8 @@ class JournalLine(Protocol):
     @property
     def stack_fields(self) -> Any: ...
     def as_row(self) -> tuple[Any, ...]:
-        """The entry as a tuple; ``[ROW_LEVEL]``, ``[ROW_NAMESPACE]`` and ``[ROW_MESSAGE]`` are those; ``[ROW_CURSOR]`` is not kept."""
+        """The entry as a tuple; ``[ROW_LEVEL]``, ``[ROW_NAMESPACE]``, ``[ROW_MESSAGE]`` are those, ``[ROW_FIELDS]``
+        the stack's fields as JSON text; ``[ROW_CURSOR]`` is not kept."""
         ...
 
     @classmethod
@@ -58,7 +61,8 @@ class JournalLine(Protocol):
         ...
 
 
-ROW_CURSOR, ROW_LEVEL, ROW_NAMESPACE, ROW_MESSAGE = 0, 3, 4, 5
+ROW_CURSOR, ROW_LEVEL, ROW_NAMESPACE, ROW_MESSAGE, ROW_FIELDS = 0, 3, 4, 5, 6
+_NOT_FLAT = re.compile(r"[\[{]|\d[eE]")  # nested values or exponents: str() of them can outgrow their JSON
 
 
 def neutralise(text: str) -> str:
@@ -102,12 +106,49 @@ def plain_line(entry: JournalLine, *, timestamps: bool, cut: bool = True) -> str
     return neutralise(f"{ts}{entry.level:<5} {ns}{message}{more}" + (f"  {extra[:MAX_CHARS]}" if extra else ""))
 
 
-def line_length(entry: JournalLine, *, timestamps: bool) -> int:
-    """``len(plain_line(entry, timestamps=timestamps))``, without formatting the time."""
-    text = plain_line(entry, timestamps=False) if "\t" not in entry.message else ""
-    if not text or "\t" in text:
-        return len(plain_line(entry, timestamps=timestamps))  # tab stops depend on what precedes
-    return len(text) + (13 if timestamps else 0)  # "HH:MM:SS.mmm "
+def fits_one_row(row: tuple[Any, ...], width: int, *, timestamps: bool) -> bool:
+    """Whether the entry surely takes one row at ``width`` cells, without drawing it.
+
+    Counted generously: the mark, time, level and namespace, the message, and the fields as their
+    JSON text (``key=value`` is never longer than ``"key":"value"`` for flat values). Anything
+    that could draw wider than its length (control characters, tabs, non-ASCII, nested values,
+    exponents, a cut message) answers False, and the caller draws the entry to count its rows.
+    """
+    message, namespace, fields_json = row[ROW_MESSAGE], row[ROW_NAMESPACE], row[ROW_FIELDS]
+    bound = (14 if timestamps else 1) + 8 + len(namespace) + len(message) + 2 + len(fields_json) + 8
+    return (
+        bound <= width
+        and len(message) <= MAX_CHARS
+        and message.isascii()
+        and namespace.isascii()
+        and fields_json.isascii()
+        and "\t" not in message
+        and _CONTROL.search(message) is None
+        and _CONTROL.search(namespace) is None
+        and _NOT_FLAT.search(fields_json, 1) is None
+    )
+
+
+def drawn_width(entry: JournalLine, *, timestamps: bool) -> int:
+    """Cells the view draws for the entry on one line (``entry_segments``: the mark cell first, each piece
+    neutralised on its own), counted without drawing it."""
+    width = (14 if timestamps else 1) + 6
+    if entry.namespace:
+        width += _cells(neutralise(entry.namespace)) + 2
+    message = entry.message
+    more = ""
+    if len(message) > MAX_CHARS:
+        more = f" … [+{len(message) - MAX_CHARS:,} chars]"
+        message = message[:MAX_CHARS]
+    width += _cells(neutralise(message))
+    extra = extra_fields(entry.stack_fields)
+    if more or extra:
+        width += _cells(more + ("  " + neutralise(extra[:MAX_CHARS]) if extra else ""))
+    return width
+
+
+def _cells(text: str) -> int:
+    return len(text) if text.isascii() else cell_len(text)
 
 
 def compile_pattern(text: str) -> re.Pattern[str] | None:
@@ -136,7 +177,7 @@ class JournalBuffer:
         self.filter_invert = False
         self.search_text = ""
         self.search: re.Pattern[str] | None = None
-        self.measure: Callable[[JournalLine], int] | None = None  # rows an entry takes, when wrapping
+        self.measure: Callable[[tuple[Any, ...]], int] | None = None  # rows an entry (as its row) takes, wrapped
         self._rate: list[tuple[float, int]] = []
 
     # --- data in ------------------------------------------------------------------------------
@@ -177,7 +218,7 @@ class JournalBuffer:
         self.visible.append(entry_id)
         if self.measure is not None:
             self.row_starts.append(self.rows)
-            self.rows += self.measure(self._kind.from_row(row))
+            self.rows += self.measure(row)
         else:
             self.rows += 1
 
@@ -211,7 +252,11 @@ class JournalBuffer:
     # --- what is there ------------------------------------------------------------------------
 
     def entry(self, entry_id: int) -> JournalLine:
-        entry: JournalLine = self._kind.from_row(self.entries[entry_id - self.base])
+        return self.from_row(self.entries[entry_id - self.base])
+
+    def from_row(self, row: tuple[Any, ...]) -> JournalLine:
+        """A kept row as an entry again."""
+        entry: JournalLine = self._kind.from_row(row)
         return entry
 
     def entry_at_cursor(self) -> JournalLine | None:

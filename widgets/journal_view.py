@@ -15,7 +15,6 @@ from typing import Any, ClassVar
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.cache import FIFOCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -23,8 +22,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
 
-from widgets.journal_buffer import JournalBuffer, JournalLine, line_length, neutralise, plain_line
-from widgets.journal_line import entry_segments
+from widgets.journal_buffer import JournalBuffer, JournalLine, neutralise, plain_line
+from widgets.journal_paint import JournalPainter
 
 __all__ = ["JournalLine", "JournalView", "neutralise"]
 
@@ -102,12 +101,8 @@ class JournalView(ScrollView, can_focus=True):
     def __init__(self, max_entries: int = 100_000, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.buffer = JournalBuffer(max_entries)
+        self.painter = JournalPainter(self.buffer, self._style_of)
         self._width_cache = 0
-        # A few screens of drawn entries, keyed by entry id (so evicting old entries leaves it valid).
-        # Not Textual's LRUCache: its entries are a circular linked list, so clearing it leaves every
-        # strip to the cyclic garbage collector, whose full passes then stall a flood for 100 ms+.
-        self._line_cache: FIFOCache[tuple[int, bool, int], Strip] = FIFOCache(512)
-        self._styles: dict[str, Style] = {}
         self._followed_at = 0.0
         self._catch_up_timer: Timer | None = None
 
@@ -141,7 +136,7 @@ class JournalView(ScrollView, can_focus=True):
 
     def clear(self) -> None:
         self.buffer.clear()
-        self._line_cache.clear()
+        self.painter.forget()
         self._resize()
         self.refresh()
 
@@ -199,7 +194,7 @@ class JournalView(ScrollView, can_focus=True):
         error = self.buffer.set_search(text)
         if error:
             return error
-        self._line_cache.clear()
+        self.painter.forget()
         if self.buffer.search is not None:
             self.action_next_match(1, from_cursor=True)
         self.refresh()
@@ -207,12 +202,15 @@ class JournalView(ScrollView, can_focus=True):
 
     def _rebuild(self) -> None:
         keep = self.buffer.cursor
+        # the width and timestamps as they are now
+        width = self.scrollable_content_region.width or 80
+        self.buffer.measure = self.painter.wrap_measure(width, timestamps=self.show_timestamps) if self.wrap else None
         self.buffer.rebuild()
         self._after_rebuild(keep)
 
     def _after_rebuild(self, keep: int | None) -> None:
         """Keep the cursor's entry (or the next one) in view."""
-        self._line_cache.clear()
+        self.painter.forget()
         self._resize()
         if self.follow or keep is None:
             self.buffer.cursor = self.buffer.visible[-1] if self.buffer.visible else None
@@ -222,10 +220,6 @@ class JournalView(ScrollView, can_focus=True):
             self._scroll_to_cursor(center=True)
         self.refresh()
 
-    def _wrapped_rows(self, entry: JournalLine) -> int:
-        width = max(10, self.scrollable_content_region.width or 80)
-        return max(1, -(-line_length(entry, timestamps=self.show_timestamps) // width))
-
     def _resize(self) -> None:
         width = self._width_cache if not self.wrap else 0
         self.virtual_size = Size(width, self.buffer.rows)
@@ -233,7 +227,6 @@ class JournalView(ScrollView, can_focus=True):
     # --- reactive toggles ---------------------------------------------------------------------
 
     def watch_wrap(self, wrap: bool) -> None:
-        self.buffer.measure = self._wrapped_rows if wrap else None
         self._rebuild()
 
     def watch_min_level(self, level: str) -> None:
@@ -243,7 +236,7 @@ class JournalView(ScrollView, can_focus=True):
     def watch_show_timestamps(self) -> None:
         if self.wrap:
             self._rebuild()
-        self._line_cache.clear()
+        self.painter.forget()
         self.refresh()
 
     def watch_follow(self, follow: bool) -> None:
@@ -258,8 +251,7 @@ class JournalView(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._styles.clear()
-        self._line_cache.clear()
+        self.painter.forget(styles=True)
 
     def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
         self.follow = False
@@ -324,7 +316,7 @@ class JournalView(ScrollView, can_focus=True):
     def action_toggle_mark(self) -> None:
         if self.buffer.cursor is not None:
             self.buffer.toggle_mark()
-            self._line_cache.clear()
+            self.painter.forget()
             self.refresh()
 
     def action_next_mark(self) -> None:
@@ -363,56 +355,21 @@ class JournalView(ScrollView, can_focus=True):
 
     # --- rendering ----------------------------------------------------------------------------
 
-    def _style(self, name: str) -> Style:
-        style = self._styles.get(name)
-        if style is None:
-            if name == "base":
-                style = self.rich_style
-            else:
-                style = self.get_component_rich_style(f"journal-view--{name}", partial=True)
-            self._styles[name] = style
-        return style
-
-    def _entry_strip(self, entry_id: int, width: int) -> Strip:
-        at_cursor = entry_id == self.buffer.cursor
-        key = (entry_id, at_cursor, width if self.wrap else 0)
-        cached = self._line_cache.get(key)
-        if cached is not None:
-            return cached
-        buffer = self.buffer
-        segments = entry_segments(
-            buffer.entry(entry_id),
-            self._style,
-            marked=entry_id in buffer.marks,
-            timestamps=self.show_timestamps,
-            search=buffer.search,
-        )
-        strip = Strip(segments)
-        if at_cursor:
-            strip = strip.apply_style(self._style("cursor"))
-        if not self.wrap and strip.cell_length > self._width_cache:
-            self._width_cache = strip.cell_length
-            self.call_later(self._resize)
-        self._line_cache[key] = strip
-        return strip
+    def _style_of(self, name: str) -> Style:
+        if name == "base":
+            return self.rich_style
+        return self.get_component_rich_style(f"journal-view--{name}", partial=True)
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
-        width = self.scrollable_content_region.width
-        row = scroll_y + y
-        buffer = self.buffer
-        base = self._style("base")
-        if row >= buffer.rows or row < 0 or not buffer.visible:
-            return Strip.blank(width, base)
-        if not self.wrap:
-            strip = self._entry_strip(buffer.visible[row], 0)
-            if scroll_x == 0 and strip.cell_length == width:
-                return strip  # crop_extend would keep the strip in its own cache: a cycle for the collector
-            return strip.crop_extend(scroll_x, scroll_x + width, base)
-        idx = buffer.index_at_row(row)
-        part = row - buffer.row_starts[idx]
-        strip = self._entry_strip(buffer.visible[idx], width)
-        pieces = strip.divide(range(width, strip.cell_length, width)) if width > 0 else [strip]
-        if part >= len(pieces):
-            return Strip.blank(width, base)
-        return pieces[part].extend_cell_length(width, base)
+        strip = self.painter.line(
+            scroll_y + y,
+            scroll_x,
+            self.scrollable_content_region.width,
+            wrap=self.wrap,
+            timestamps=self.show_timestamps,
+        )
+        if not self.wrap and self.painter.widest > self._width_cache:
+            self._width_cache = self.painter.widest
+            self.call_later(self._resize)
+        return strip
