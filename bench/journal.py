@@ -1,18 +1,21 @@
 """Benchmark: the live journal from the sandbox SSH server to the screen of the TUI in tmux.
 
-    .venv/bin/python bench/journal.py [--rate 200000] [--seconds 10] [--keys 20] [--rss-entries 1000000]
+    .venv/bin/python bench/journal.py [--rate 400000] [--seconds 10] [--keys 40] [--rss-entries 1000000]
 
 Runs the whole sandbox (``python -m sandbox``) with a journal live rate far above what any reader
-takes (so every reader runs flat out), then, in the same run:
+takes (so every reader runs flat out; both SSH readers use the console's cipher order), then, in
+the same run:
 
 1. a bare asyncssh reader counting the lines of ``journalctl -f`` (the baseline),
 2. ``follow_journal()`` alone (SSH + parsing, no UI),
-3. ``ttes-console --config <sandbox profile>`` in a 200×50 tmux window, Journal tab (``1``):
-   entries/s to the screen from the view's status line (entries held + dropped, sampled with
-   ``tmux capture-pane``); key latency: ``t`` sent with ``tmux send-keys`` during the flood, timed
-   until the rows on screen change between with and without timestamps (the floor of that
-   measurement, one ``capture-pane``, is printed beside it); then peak RSS of the TUI process
-   once 1,000,000 entries have gone through the view (100,000 kept),
+3. ``ttes-console --config <sandbox profile>`` in a 200×50 tmux window (through
+   ``bench/journal_tui.py``, which notes when each key is read, handled and drawn), Journal tab
+   (``1``): entries/s to the screen from the view's status line (entries held + dropped, sampled
+   with ``tmux capture-pane``); key latency: ``t`` sent with ``tmux send-keys`` during the flood,
+   timed until the rows on screen change between with and without timestamps (the floor of that
+   measurement, one ``capture-pane``, is printed beside it), and split into terminal and app
+   time; then peak RSS of the TUI process once 1,000,000 entries have gone through the view
+   (100,000 kept),
 4. the bare reader again, after the TUI has quit.
 
 Targets (issue 4): ≥ 50,000 entries/s and ≥ 0.5× the bare reader; p95 key latency ≤ 50 ms;
@@ -156,6 +159,18 @@ def focus_view() -> None:
     raise SystemExit("bench: could not focus the journal view:\n" + "\n".join(screen()))
 
 
+def _split(stamps: Path, sent: float) -> tuple[float, float, float] | None:
+    """(sent → read by the input thread, read → handled, handled → frame written) for the key sent at ``sent``."""
+    got: dict[str, float] = {}
+    for line in stamps.read_text().splitlines() if stamps.exists() else []:
+        what, _, at = line.partition(" ")
+        if float(at) >= sent and what not in got:
+            got[what] = float(at)
+    if not {"read", "handled", "drawn"} <= got.keys():
+        return None
+    return got["read"] - sent, got["handled"] - got["read"], got["drawn"] - got["handled"]
+
+
 def memory(pid: int) -> tuple[int, int]:
     """(VmRSS, VmHWM) in MB."""
     fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
@@ -164,8 +179,10 @@ def memory(pid: int) -> tuple[int, int]:
 
 def run_tui(config: Path, environ: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
     env = " ".join(f"{k}={shlex.quote(v)}" for k, v in environ.items())
+    stamps = config.parent / "key-stamps.txt"
     command = (
-        f"cd {shlex.quote(str(ROOT))} && exec env {env} {shlex.quote(sys.executable)} -m tui.cli --config {config}"
+        f"cd {shlex.quote(str(ROOT))} && exec env {env} {shlex.quote(sys.executable)} "
+        f"{shlex.quote(str(ROOT / 'bench' / 'journal_tui.py'))} {stamps} --config {config}"
     )
     tmux("kill-session", "-t", SESSION)
     tmux("new-session", "-d", "-s", SESSION, "-x", "200", "-y", "50", command)
@@ -191,6 +208,7 @@ def run_tui(config: Path, environ: dict[str, str], args: argparse.Namespace) -> 
 
         floor: list[float] = []
         latencies: list[float] = []
+        splits: list[tuple[float, float, float] | None] = []
         for _ in range(args.keys):
             focus_view()
             start = time.perf_counter()
@@ -200,16 +218,19 @@ def run_tui(config: Path, environ: dict[str, str], args: argparse.Namespace) -> 
                 time.sleep(0.2)
                 continue
             start = time.perf_counter()
+            sent = time.time()
             tmux("send-keys", "-t", SESSION, "t")
             while timestamps_shown(screen()) is not (not before):
                 if time.perf_counter() - start > 5:
                     break
                 time.sleep(POLL_SECONDS)  # each capture-pane costs tmux a screen dump: leave the CPUs to the TUI
             latencies.append(time.perf_counter() - start)
+            splits.append(_split(stamps, sent))
             if latencies[-1] > 5:
                 print("bench: the screen did not change after 't':\n" + "\n".join(screen()), file=sys.stderr)
             time.sleep(0.25)
         out["latency"] = latencies
+        out["splits"] = [x for x in splits if x is not None]
         out["capture_floor"] = floor
 
         deadline = time.monotonic() + args.rss_timeout
@@ -256,7 +277,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rate", type=float, default=400_000, help="the sandbox journal's live rate, entries/s")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each throughput window")
-    parser.add_argument("--keys", type=int, default=20, help="key presses timed during the flood")
+    parser.add_argument("--keys", type=int, default=40, help="key presses timed during the flood")
     parser.add_argument("--rss-entries", type=int, default=1_000_000)
     parser.add_argument("--rss-timeout", type=float, default=180.0, help="stop waiting for --rss-entries after this")
     args = parser.parse_args()
@@ -295,6 +316,16 @@ def main() -> int:
         f"  key 't' during the flood         p50 {pct(lat, 0.5):5.0f} ms  p95 {pct(lat, 0.95):5.0f} ms  "
         f"(n={len(lat)}; one capture-pane alone p50 {pct(floor, 0.5):.0f} ms)   target p95 <= 50 ms"
     )
+    splits = tui["splits"]
+    if splits:
+        parts = [sorted(1000 * s[i] for s in splits) for i in range(3)]
+        in_app = sorted(1000 * (s[1] + s[2]) for s in splits)
+        print(
+            f"    of which                       p50/p95 ms: send-keys → read by the TUI {pct(parts[0], 0.5):.0f}/"
+            f"{pct(parts[0], 0.95):.0f}, read → handled {pct(parts[1], 0.5):.0f}/{pct(parts[1], 0.95):.0f}, "
+            f"handled → frame written {pct(parts[2], 0.5):.0f}/{pct(parts[2], 0.95):.0f}; "
+            f"in the app (read → written) {pct(in_app, 0.5):.0f}/{pct(in_app, 0.95):.0f}"
+        )
     print(
         f"  TUI peak RSS                     {tui['hwm']:>9,} MB  after {tui['rss_entries']:,} entries "
         f"(buffer {tui['buffer']:,}; {tui['rss_first_paint']} MB at first paint)   target <= 200 MB after 1,000,000"
