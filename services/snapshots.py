@@ -1,4 +1,6 @@
-"""RDS snapshots and ElastiCache backups of the stack's databases: list, take, follow, delete.
+"""RDS snapshots and ElastiCache backups of the stack's databases: what they are, list, follow.
+
+Taking and deleting them (audited, refused under ``--read-only``) is ``services.snapshot_actions``.
 
 Also the freshness rule the change-set guard shares: a snapshot protects a database when it is
 ``available`` and newer than the change set being executed (or than a configured age).
@@ -9,22 +11,16 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services.audit import record, refuse_if_read_only
-from services.aws import AwsClients, caller_arn
+from services.aws import AwsClients
 from services.config import SnapshotSettings
 from services.errors import (
-    AccessDenied,
     AwsError,
-    ConsoleError,
-    DatabaseBusy,
     InvalidSnapshotName,
-    SnapshotAlreadyExists,
     SnapshotFailed,
-    SnapshotQuotaExceeded,
 )
 from services.stack import Stack
 
@@ -42,17 +38,6 @@ _WHAT = {RDS: "RDS snapshot", ELASTICACHE: "ElastiCache backup"}
 # RDS identifiers and ElastiCache backup names: a letter, then letters, digits and single hyphens.
 _NAME = re.compile(r"^[A-Za-z](?:-?[A-Za-z0-9])*$")
 _NAME_MAX = 255
-_QUOTA = {"SnapshotQuotaExceeded", "SnapshotQuotaExceededFault"}
-_EXISTS = {"DBSnapshotAlreadyExists", "DBClusterSnapshotAlreadyExistsFault", "SnapshotAlreadyExistsFault"}
-_BUSY = {
-    "InvalidDBInstanceState",
-    "InvalidDBInstanceStateFault",
-    "InvalidDBClusterStateFault",
-    "InvalidReplicationGroupState",
-    "InvalidCacheClusterState",
-    "InvalidDBSnapshotState",
-    "InvalidSnapshotState",
-}
 _NOT_FOUND = {"DBSnapshotNotFound", "DBClusterSnapshotNotFoundFault", "SnapshotNotFoundFault"}
 _FAILED_STATES = {"failed", "error", "deleted", "deleting"}
 
@@ -173,7 +158,7 @@ def _utc(value: Any) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _from_rds(raw: Mapping[str, Any], database: Database) -> Snapshot:
+def snapshot_from_rds(raw: Mapping[str, Any], database: Database) -> Snapshot:
     cluster = database.resource_type == "AWS::RDS::DBCluster"
     prefix = "DBClusterSnapshot" if cluster else "DBSnapshot"
     storage = raw.get("AllocatedStorage")
@@ -193,7 +178,7 @@ def _from_rds(raw: Mapping[str, Any], database: Database) -> Snapshot:
     )
 
 
-def _from_elasticache(raw: Mapping[str, Any], database: Database) -> Snapshot:
+def snapshot_from_elasticache(raw: Mapping[str, Any], database: Database) -> Snapshot:
     nodes = raw.get("NodeSnapshots") or []
     times = [t for t in (_utc(n.get("SnapshotCreateTime")) for n in nodes) if t is not None]
     return Snapshot(
@@ -234,38 +219,38 @@ async def list_snapshots(clients: AwsClients, database: Database) -> list[Snapsh
             clients, "rds", "describe_db_cluster_snapshots", "DBClusterSnapshots",
             DBClusterIdentifier=database.physical_id,
         )  # fmt: skip
-        return _newest_first(_from_rds(r, database) for r in raw)
+        return _newest_first(snapshot_from_rds(r, database) for r in raw)
     if database.kind == RDS:
         args = {"DBInstanceIdentifier": database.physical_id}
         raw = await _paged(clients, "rds", "describe_db_snapshots", "DBSnapshots", **args)
-        return _newest_first(_from_rds(r, database) for r in raw)
-    raw = await _paged(clients, "elasticache", "describe_snapshots", "Snapshots", **_cache_target(database))
-    return _newest_first(_from_elasticache(r, database) for r in raw)
+        return _newest_first(snapshot_from_rds(r, database) for r in raw)
+    raw = await _paged(clients, "elasticache", "describe_snapshots", "Snapshots", **cache_target(database))
+    return _newest_first(snapshot_from_elasticache(r, database) for r in raw)
 
 
-def _cache_target(database: Database) -> dict[str, str]:
+def cache_target(database: Database) -> dict[str, str]:
     if database.resource_type == "AWS::ElastiCache::CacheCluster":
         return {"CacheClusterId": database.physical_id}
     return {"ReplicationGroupId": database.physical_id}
 
 
-def _database_of(snapshot: Snapshot) -> Database:
+def database_of(snapshot: Snapshot) -> Database:
     return Database(snapshot.resource, snapshot.resource_type, snapshot.database_id)
 
 
 async def get_snapshot(clients: AwsClients, snapshot: Snapshot) -> Snapshot:
     """The current state of ``snapshot``; :class:`SnapshotFailed` if it no longer exists."""
-    database = _database_of(snapshot)
+    database = database_of(snapshot)
     try:
         if snapshot.resource_type == "AWS::RDS::DBCluster":
             page = await clients.call("rds", "describe_db_cluster_snapshots", DBClusterSnapshotIdentifier=snapshot.id)
-            found = [_from_rds(r, database) for r in page.get("DBClusterSnapshots", [])]
+            found = [snapshot_from_rds(r, database) for r in page.get("DBClusterSnapshots", [])]
         elif snapshot.kind == RDS:
             page = await clients.call("rds", "describe_db_snapshots", DBSnapshotIdentifier=snapshot.id)
-            found = [_from_rds(r, database) for r in page.get("DBSnapshots", [])]
+            found = [snapshot_from_rds(r, database) for r in page.get("DBSnapshots", [])]
         else:
             page = await clients.call("elasticache", "describe_snapshots", SnapshotName=snapshot.id)
-            found = [_from_elasticache(r, database) for r in page.get("Snapshots", [])]
+            found = [snapshot_from_elasticache(r, database) for r in page.get("Snapshots", [])]
     except AwsError as exc:
         if exc.code not in _NOT_FOUND:
             raise
@@ -289,7 +274,7 @@ async def follow_snapshot(
     delay = interval
     while not current.available:
         if current.status in _FAILED_STATES:
-            what = _database_of(current).what
+            what = database_of(current).what
             raise SnapshotFailed(
                 f"The {what} {current.id} of {current.resource} ended {current.status}; take a new one."
             )
@@ -302,140 +287,6 @@ async def follow_snapshot(
             yield current
         else:
             delay = min(max_interval, delay * 1.25)
-
-
-async def _principal(clients: AwsClients) -> str:
-    try:
-        return await caller_arn(clients)
-    except ConsoleError:
-        return ""
-
-
-def _translate(exc: AwsError, database: Database, name: str, action: str) -> AwsError:
-    what = database.what
-    code, rid = exc.code, exc.request_id
-    if code in _QUOTA:
-        return SnapshotQuotaExceeded(
-            f"AWS refused to {action} {what} {name}: the account has reached its quota of manual "
-            f"{what}s; delete old manual ones or ask AWS for a higher quota, then retry.",
-            code=code,
-            request_id=rid,
-        )
-    if code in _EXISTS:
-        return SnapshotAlreadyExists(
-            f"A {what} named {name} already exists; choose another name.", code=code, request_id=rid
-        )
-    if code in _BUSY:
-        return DatabaseBusy(
-            f"{database.logical_id} ({database.physical_id}) cannot {action} {what} {name} now: "
-            f"{_aws_reason(exc)}; wait until it is available (another snapshot may be running) and retry.",
-            code=code,
-            request_id=rid,
-        )
-    return exc
-
-
-def _aws_reason(exc: AwsError) -> str:
-    # AwsError's generic sentence is "AWS refused <op>: <message> (<code>)."; keep the message.
-    text = str(exc)
-    _, _, rest = text.partition(": ")
-    return (rest or text).rsplit(" (", 1)[0].rstrip(".")
-
-
-def _request_id(exc: AwsError) -> str:
-    """The AWS request id; some error bodies lack it, but the x-amzn-requestid header has it."""
-    if exc.request_id:
-        return exc.request_id
-    response = getattr(exc.__cause__, "response", None)
-    if isinstance(response, Mapping):
-        headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
-        return str(headers.get("x-amzn-requestid") or headers.get("x-amz-request-id") or "")
-    return ""
-
-
-async def _audited_call(
-    clients: AwsClients,
-    database: Database,
-    *,
-    read_only: bool,
-    action: str,
-    name: str,
-    service: str,
-    operation: str,
-    **kwargs: Any,
-) -> dict[str, Any]:
-    """Refuse under --read-only, make the call, and audit the attempt whatever its outcome."""
-    profile = clients.profile
-    target = f"{database.physical_id}/{name}"
-    await refuse_if_read_only(profile, read_only=read_only, action=action, target=target)
-    principal = await _principal(clients)
-    verb = action.split("_", 1)[0]
-    try:
-        response = await clients.call(service, operation, **kwargs)
-    except AccessDenied as exc:
-        await record(
-            profile, action=action, target=target, outcome="denied", principal=principal,
-            request_id=_request_id(exc), detail=str(exc),
-        )  # fmt: skip
-        raise
-    except AwsError as exc:
-        error = _translate(exc, database, name, verb)
-        await record(
-            profile, action=action, target=target, outcome="failed", principal=principal,
-            request_id=_request_id(exc), detail=str(error),
-        )  # fmt: skip
-        if error is exc:
-            raise
-        raise error from exc
-    except ConsoleError as exc:
-        await record(profile, action=action, target=target, outcome="failed", principal=principal, detail=str(exc))
-        raise
-    request_id = str(response.get("ResponseMetadata", {}).get("RequestId", ""))
-    await record(profile, action=action, target=target, outcome="ok", principal=principal, request_id=request_id)
-    return response
-
-
-def _create_request(database: Database, name: str) -> tuple[str, str, str, dict[str, str]]:
-    """(service, operation, response key, arguments) that start a snapshot of ``database``."""
-    if database.resource_type == "AWS::RDS::DBCluster":
-        args = {"DBClusterIdentifier": database.physical_id, "DBClusterSnapshotIdentifier": name}
-        return "rds", "create_db_cluster_snapshot", "DBClusterSnapshot", args
-    if database.kind == RDS:
-        args = {"DBInstanceIdentifier": database.physical_id, "DBSnapshotIdentifier": name}
-        return "rds", "create_db_snapshot", "DBSnapshot", args
-    return "elasticache", "create_snapshot", "Snapshot", {"SnapshotName": name, **_cache_target(database)}
-
-
-async def create_snapshot(
-    clients: AwsClients, database: Database, *, read_only: bool, name: str = "", stack_name: str = ""
-) -> Snapshot:
-    """Start a snapshot/backup of ``database`` (named by default ``<stack>-<resource>-<UTC time>``)."""
-    name = name or default_snapshot_name(stack_name or clients.profile.stack, database)
-    validate_snapshot_name(database, name)
-    service, operation, key, args = _create_request(database, name)
-    response = await _audited_call(
-        clients, database, read_only=read_only, action="create_snapshot", name=name,
-        service=service, operation=operation, **args,
-    )  # fmt: skip
-    raw = response[key]
-    snapshot = _from_rds(raw, database) if database.kind == RDS else _from_elasticache(raw, database)
-    request_id = str(response.get("ResponseMetadata", {}).get("RequestId", ""))
-    return replace(snapshot, request_id=request_id)
-
-
-async def delete_snapshot(clients: AwsClients, snapshot: Snapshot, *, read_only: bool) -> None:
-    """Delete a manual snapshot/backup (the caller has confirmed)."""
-    database = _database_of(snapshot)
-    if snapshot.resource_type == "AWS::RDS::DBCluster":
-        service, operation, args = "rds", "delete_db_cluster_snapshot", {"DBClusterSnapshotIdentifier": snapshot.id}
-    elif snapshot.kind == RDS:
-        service, operation, args = "rds", "delete_db_snapshot", {"DBSnapshotIdentifier": snapshot.id}
-    else:
-        service, operation, args = "elasticache", "delete_snapshot", {"SnapshotName": snapshot.id}
-    await _audited_call(
-        clients, database, read_only=read_only, action="delete_snapshot", name=snapshot.id,
-        service=service, operation=operation, **args,
-    )  # fmt: skip
 
 
 # --- the freshness rule, shared with the change-set guard ---------------------------------

@@ -16,7 +16,8 @@ from services.aws import AwsClients
 from services.changes_execute import check_snapshot_guard, execute_change_set, follow_update
 from services.changesets import create_change_set, delete_change_set, describe_change_set, prepare_update
 from services.errors import ExecutionRefused, ReadOnlyRefused
-from services.snapshots import create_snapshot, find_databases, follow_snapshot
+from services.snapshot_actions import create_snapshot
+from services.snapshots import find_databases, follow_snapshot
 from services.stack import load_stack
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -22,15 +22,14 @@ from services.errors import (
     SnapshotAlreadyExists,
     SnapshotQuotaExceeded,
 )
+from services.snapshot_actions import create_snapshot, delete_snapshot
 from services.snapshots import (
     ELASTICACHE,
     RDS,
     Database,
     Snapshot,
     age_text,
-    create_snapshot,
     default_snapshot_name,
-    delete_snapshot,
     find_databases,
     follow_snapshot,
     freshness_cutoff,

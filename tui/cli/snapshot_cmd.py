@@ -20,13 +20,13 @@ from datetime import UTC, datetime
 
 from services.aws import AwsClients
 from services.errors import AccessDenied, ConfigError, ConsoleError, NoCredentials, ReadOnlyRefused
+from services.snapshot_actions import create_snapshot
 from services.snapshots import (
     ELASTICACHE,
     RDS,
     Database,
     Snapshot,
     age_text,
-    create_snapshot,
     find_databases,
     follow_snapshot,
     handoff_parameters,

@@ -23,13 +23,12 @@ from textual.widgets import Button, DataTable, Footer, Header, Label, ProgressBa
 from services.aws import AwsClients
 from services.config import Profile
 from services.errors import ConsoleError
+from services.snapshot_actions import create_snapshot, delete_snapshot
 from services.snapshots import (
     RDS,
     Database,
     Snapshot,
     age_text,
-    create_snapshot,
-    delete_snapshot,
     find_databases,
     follow_snapshot,
     handoff_parameters,
