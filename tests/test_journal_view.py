@@ -269,3 +269,24 @@ def test_wrap_counts_the_cells_the_view_draws(
     for width in (40, 80, 198):
         if fits_one_row(entry.as_row(), width, timestamps=timestamps):
             assert drawn <= width
+
+
+async def test_wrapped_entries_show_every_part_and_no_blank_rows() -> None:
+    from services.journal_parse import JournalEntry
+
+    def entry(seq: int, message: str) -> JournalEntry:
+        return JournalEntry("", seq, 1_780_000_000_000_000 + seq, "INFO", "grpc", message, "", ())
+
+    app = ViewApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        view = app.query_one(JournalView)
+        view.add_entries(
+            [entry(1, "short"), entry(2, "x" * 150 + " tail-of-two"), entry(3, "y" * 40 + " tail-of-three")]
+        )
+        await pilot.press("w")
+        await pilot.pause(0.3)
+        rows = [line.rstrip() for line in _screen_text(view)][: view.buffer.rows]
+        assert view.buffer.rows == 1 + 4 + 2  # 19 + 162 cells, 19 + 54: four rows and two at 59 cells
+        assert all(rows), rows  # no blank row inside the entries
+        text = "".join(rows)
+        assert "tail-of-two" in text and "tail-of-three" in text

@@ -56,7 +56,7 @@ class JournalPainter:
         idx = buffer.index_at_row(row)
         part = row - buffer.row_starts[idx]
         strip = self._entry(buffer.visible[idx], width, timestamps)
-        pieces = strip.divide(range(width, strip.cell_length, width)) if width > 0 else [strip]
+        pieces = strip.divide([*range(width, strip.cell_length, width), strip.cell_length]) if width > 0 else [strip]
         if part >= len(pieces):
             return Strip.blank(width, base)
         return pieces[part].extend_cell_length(width, base)
