@@ -106,6 +106,16 @@ async def devices(pilot: Pilot[int]) -> None:
     await settle(pilot, 1.0)
 
 
+async def journal_wrapped(pilot: Pilot[int]) -> None:
+    from widgets.journal_view import JournalView
+
+    await tab("1")(pilot)
+    view = pilot.app.screen.query_one(JournalView)
+    view.focus()
+    view.wrap = True
+    await settle(pilot, 1.0)
+
+
 SHOTS: list[Shot] = [
     Shot("dashboard-80x24", (80, 24), dashboard),
     Shot("dashboard-200x50", (200, 50), dashboard),
@@ -117,6 +127,7 @@ SHOTS: list[Shot] = [
     Shot("check-details", (120, 40), check_details),
     Shot("journal", (200, 50), tab("1")),
     Shot("journal-80x24", (80, 24), tab("1")),
+    Shot("journal-wrapped-80x24", (80, 24), journal_wrapped),
     Shot("uplinks", (200, 50), tab("2", 6.0)),
     Shot("devices", (200, 50), devices),
     Shot("metrics", (200, 50), tab("4", 4.0)),
