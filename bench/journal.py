@@ -6,7 +6,8 @@ Runs the whole sandbox (``python -m sandbox``) with a journal live rate far abov
 takes (so every reader runs flat out; both SSH readers use the console's cipher order), then, in
 the same run:
 
-1. a bare asyncssh reader counting the lines of ``journalctl -f`` (the baseline),
+1. a bare asyncssh reader counting the lines of ``journalctl -f`` (the baseline), with the
+   console's cipher order and, for reference, with asyncssh's default one,
 2. ``follow_journal()`` alone (SSH + parsing, no UI),
 3. ``ttes-console --config <sandbox profile>`` in a 200×50 tmux window (through
    ``bench/journal_tui.py``, which notes when each key is read, handled and drawn), Journal tab
@@ -54,8 +55,9 @@ def _num(text: str) -> int:
 # --- readers without the UI -----------------------------------------------------------------
 
 
-async def bare_reader(profile: Any, seconds: float) -> float:
-    """Lines/s of ``journalctl -f`` read with plain asyncssh, after a one-second warm-up."""
+async def bare_reader(profile: Any, seconds: float, *, console_ciphers: bool = True) -> float:
+    """Lines/s of ``journalctl -f`` read with plain asyncssh, after a one-second warm-up; with
+    ``console_ciphers`` in the console's cipher order (AES-GCM first), else asyncssh's (ChaCha20 first)."""
     import asyncssh
 
     from services.journal import journal_argv
@@ -67,7 +69,7 @@ async def bare_reader(profile: Any, seconds: float) -> float:
         username=profile.ssh.user,
         client_keys=[profile.ssh.identity_file],
         known_hosts=profile.ssh.known_hosts,
-        encryption_algs=list(ENCRYPTION_ALGS),  # the console's cipher order, so only the reading differs
+        **({"encryption_algs": list(ENCRYPTION_ALGS)} if console_ciphers else {}),
     ) as conn:
         proc = await conn.create_process(
             quote_command(journal_argv(profile.ssh.unit, lines=0, follow=True)), encoding=None
@@ -289,6 +291,7 @@ def main() -> int:
     try:
         profile = load_profile(config, environ={})
         bare_before = asyncio.run(bare_reader(profile, args.seconds))
+        bare_default = asyncio.run(bare_reader(profile, args.seconds, console_ciphers=False))
         service = asyncio.run(service_reader(profile, args.seconds))
         tui = run_tui(config, environ, args)
         bare_after = asyncio.run(bare_reader(profile, args.seconds))
@@ -306,6 +309,10 @@ def main() -> int:
     print(f"sandbox journal live rate {args.rate:,.0f}/s; TUI in tmux 200x50; {os.cpu_count()} CPUs; same run:")
     print(
         f"  bare asyncssh reader (baseline)  {bare:>9,.0f} entries/s  (before {bare_before:,.0f}, after {bare_after:,.0f})"
+    )
+    print(
+        f"  bare reader, asyncssh's ciphers  {bare_default:>9,.0f} entries/s  "
+        f"(ChaCha20 first; the TUI is {rate / bare_default:.2f}x this)"
     )
     print(f"  follow_journal, no UI            {service:>9,.0f} entries/s  {service / bare:.2f}x baseline")
     print(
