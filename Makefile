@@ -23,7 +23,7 @@ lint: $(STAMP)
 	$(BIN)/mypy services
 
 bench: $(STAMP)  ## benchmarks: figures next to same-run baselines
-	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@for b in bench/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 screenshots: $(STAMP)  ## regenerate screenshots/*.svg
 	$(BIN)/python -m screenshots

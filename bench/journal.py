@@ -10,7 +10,7 @@ the same run:
    console's cipher order and, for reference, with asyncssh's default one,
 2. ``follow_journal()`` alone (SSH + parsing, no UI),
 3. ``ttes-console --config <sandbox profile>`` in a 200×50 tmux window (through
-   ``bench/journal_tui.py``, which notes when each key is read, handled and drawn), Journal tab
+   ``bench/_journal_tui.py``, which notes when each key is read, handled and drawn), Journal tab
    (``1``): entries/s to the screen from the view's status line (entries held + dropped, sampled
    with ``tmux capture-pane``); key latency: ``t`` sent with ``tmux send-keys`` during the flood,
    timed until the rows on screen change between with and without timestamps (the floor of that
@@ -184,7 +184,7 @@ def run_tui(config: Path, environ: dict[str, str], args: argparse.Namespace) -> 
     stamps = config.parent / "key-stamps.txt"
     command = (
         f"cd {shlex.quote(str(ROOT))} && exec env {env} {shlex.quote(sys.executable)} "
-        f"{shlex.quote(str(ROOT / 'bench' / 'journal_tui.py'))} {stamps} --config {config}"
+        f"{shlex.quote(str(ROOT / 'bench' / '_journal_tui.py'))} {stamps} --config {config}"
     )
     tmux("kill-session", "-t", SESSION)
     tmux("new-session", "-d", "-s", SESSION, "-x", "200", "-y", "50", command)

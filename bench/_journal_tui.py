@@ -1,6 +1,6 @@
 """``ttes-console`` as bench/journal.py runs it, noting when each ``t`` is read, handled and drawn.
 
-    python bench/journal_tui.py STAMPS --config FILE
+    python bench/_journal_tui.py STAMPS --config FILE
 
 The console itself, unchanged, with three hooks that append ``<what> <time.time()>`` lines to
 STAMPS: ``read`` when Textual's input thread has parsed the key, ``handled`` when the journal view
