@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from textual.app import App, ComposeResult
 from textual.widgets import Tree
 
@@ -23,6 +20,7 @@ from services.journal_parse import JournalParser
 from services.stack import Stack
 from tui.panes.journal import JournalPane
 from tui.screens.journal_entry import JournalEntryScreen
+from widgets.journal_buffer import plain_line
 from widgets.journal_view import JournalView
 
 
@@ -157,8 +155,12 @@ async def test_unknown_host_key_asks_before_writing_known_hosts(part: SshPart, t
 
 
 class ViewApp(App[None]):
+    def __init__(self, max_entries: int = 100) -> None:
+        super().__init__()
+        self.max_entries = max_entries
+
     def compose(self) -> ComposeResult:
-        yield JournalView(max_entries=100)
+        yield JournalView(max_entries=self.max_entries)
 
 
 async def test_buffer_is_bounded_and_counts_what_it_dropped() -> None:
@@ -231,46 +233,6 @@ async def test_a_flood_leaves_no_drawn_lines_to_the_cyclic_collector() -> None:
         assert found < len(batches) * 10  # was ~2,000 objects a repaint with Textual's LRUCache
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    message=st.text(max_size=300),
-    namespace=st.sampled_from(["", "grpc", "gatewayserver/io/udp", "网关", "\x1b[31m"]),
-    fields=st.dictionaries(
-        st.sampled_from(["duration", "error", "Nested", "_hidden", "namespace", "peer", "名"]),
-        st.one_of(
-            st.text(max_size=40),
-            st.integers(),
-            st.floats(allow_nan=False),
-            st.lists(st.integers(), max_size=3),
-            st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
-        ),
-        max_size=5,
-    ),
-    timestamps=st.booleans(),
-)
-def test_wrap_counts_the_cells_the_view_draws(
-    message: str, namespace: str, fields: dict[str, object], timestamps: bool
-) -> None:
-    """Wrapped rows come from the width the view draws (mark cell, tabs, escapes, wide characters, fields)."""
-    from rich.style import Style
-
-    from services.journal_parse import JournalEntry
-    from widgets.journal_buffer import drawn_width, fits_one_row
-    from widgets.journal_line import entry_segments
-
-    entry = JournalEntry(
-        "", 1, 1_780_000_000_000_000, "INFO", namespace, message, json.dumps(fields) if fields else "", ()
-    )
-    drawn = sum(
-        s.cell_length
-        for s in entry_segments(entry, lambda _: Style(), marked=False, timestamps=timestamps, search=None)
-    )
-    assert drawn_width(entry, timestamps=timestamps) == drawn
-    for width in (40, 80, 198):
-        if fits_one_row(entry.as_row(), width, timestamps=timestamps):
-            assert drawn <= width
-
-
 async def test_wrapped_entries_show_every_part_and_no_blank_rows() -> None:
     from services.journal_parse import JournalEntry
 
@@ -285,8 +247,47 @@ async def test_wrapped_entries_show_every_part_and_no_blank_rows() -> None:
         )
         await pilot.press("w")
         await pilot.pause(0.3)
-        rows = [line.rstrip() for line in _screen_text(view)][: view.buffer.rows]
-        assert view.buffer.rows == 1 + 4 + 2  # 19 + 162 cells, 19 + 54: four rows and two at 59 cells
-        assert all(rows), rows  # no blank row inside the entries
+        rows = [line.rstrip() for line in _screen_text(view)]
+        # 19 + 162 cells and 19 + 54 cells at 59 a row: one row, four rows, two rows, then nothing
+        assert all(rows[:7]) and not any(rows[7:]), rows
         text = "".join(rows)
-        assert "tail-of-two" in text and "tail-of-three" in text
+        assert "short" in text and "tail-of-two" in text and "tail-of-three" in text
+
+
+async def test_wrap_is_instant_on_a_full_buffer_and_follows_the_newest() -> None:
+    """Only the entries on screen are wrapped: toggling costs one screen, whatever the buffer holds."""
+    gen = JournalGen(t0=datetime(2026, 1, 1, tzinfo=UTC).timestamp(), backlog=30_000)
+    parser = JournalParser()
+    app = ViewApp(max_entries=100_000)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(JournalView)
+        view.add_entries([parser.parse(gen.line(s)) for s in range(1, 30_001)])
+        await pilot.pause()
+        counted = []
+        original = view.painter.parts
+
+        def parts(entry_id: int, wrap_width: int, timestamps: bool):  # type: ignore[no-untyped-def]
+            counted.append(entry_id)
+            return original(entry_id, wrap_width, timestamps)
+
+        view.painter.parts = parts  # type: ignore[method-assign]
+        await pilot.press("w")
+        await pilot.pause(0.3)
+        assert len(set(counted)) < 100  # a screen's worth, not 30,000
+        rows = [line.rstrip() for line in _screen_text(view)]
+        newest = view.buffer.entry(view.buffer.visible[-1])
+        tail = plain_line(newest, timestamps=True).rstrip()[-20:]
+        assert tail in "".join(rows[-4:])  # the newest entry ends on the bottom rows
+        assert all(rows), rows
+        view.add_entries([parser.parse(gen.line(s)) for s in range(30_001, 30_003)])
+        await pilot.pause(0.5)  # following repaints at most every 200 ms
+        newest = view.buffer.entry(view.buffer.visible[-1])
+        assert plain_line(newest, timestamps=True).rstrip()[-20:] in "".join(_screen_text(view)[-4:])
+        await pilot.press("home")
+        await pilot.pause()
+        first = view.buffer.entry(view.buffer.visible[0])
+        assert _screen_text(view)[0].startswith(" " + plain_line(first, timestamps=True)[:30])
+        await pilot.press("down", "down", "pagedown", "pagedown")
+        await pilot.pause()
+        cursor = view.buffer.entry_at_cursor()
+        assert cursor is not None and plain_line(cursor, timestamps=True)[:25] in "\n".join(_screen_text(view))

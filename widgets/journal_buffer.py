@@ -3,8 +3,8 @@
 Plain Python (no Textual), so it can be tested and measured alone. Entries are kept in arrival
 order in a list of at most ``max_entries`` (the oldest dropped and counted); an entry's id is its
 absolute position since the buffer began, so ids stay valid while old entries are dropped.
-``visible`` lists the ids that pass the minimum level and the filter; with ``measure`` set (wrap
-mode) ``row_starts`` gives the first screen row of each visible entry.
+``visible`` lists the ids that pass the minimum level and the filter, one scroll position each
+(wrapping is the painter's business: it wraps only the entries on screen).
 
 Entries are kept as their ``as_row()`` tuples, made entries again (``from_row``) when drawn,
 opened or searched: plain tuples of strings and numbers are not tracked by the garbage collector,
@@ -19,12 +19,10 @@ from __future__ import annotations
 import re
 import time
 from array import array
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, Protocol
-
-from rich.cells import cell_len
 
 LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")
 RANK = {name: i for i, name in enumerate(LEVELS)}
@@ -51,8 +49,7 @@ class JournalLine(Protocol):
     @property
     def stack_fields(self) -> Any: ...
     def as_row(self) -> tuple[Any, ...]:
-        """The entry as a tuple; ``[ROW_LEVEL]``, ``[ROW_NAMESPACE]``, ``[ROW_MESSAGE]`` are those, ``[ROW_FIELDS]``
-        the stack's fields as JSON text; ``[ROW_CURSOR]`` is not kept."""
+        """The entry as a tuple; ``[ROW_LEVEL]``, ``[ROW_NAMESPACE]`` and ``[ROW_MESSAGE]`` are those; ``[ROW_CURSOR]`` is not kept."""
         ...
 
     @classmethod
@@ -61,8 +58,7 @@ class JournalLine(Protocol):
         ...
 
 
-ROW_CURSOR, ROW_LEVEL, ROW_NAMESPACE, ROW_MESSAGE, ROW_FIELDS = 0, 3, 4, 5, 6
-_NOT_FLAT = re.compile(r"[\[{]|\d[eE]")  # nested values or exponents: str() of them can outgrow their JSON
+ROW_CURSOR, ROW_LEVEL, ROW_NAMESPACE, ROW_MESSAGE = 0, 3, 4, 5
 
 
 def neutralise(text: str) -> str:
@@ -106,51 +102,6 @@ def plain_line(entry: JournalLine, *, timestamps: bool, cut: bool = True) -> str
     return neutralise(f"{ts}{entry.level:<5} {ns}{message}{more}" + (f"  {extra[:MAX_CHARS]}" if extra else ""))
 
 
-def fits_one_row(row: tuple[Any, ...], width: int, *, timestamps: bool) -> bool:
-    """Whether the entry surely takes one row at ``width`` cells, without drawing it.
-
-    Counted generously: the mark, time, level and namespace, the message, and the fields as their
-    JSON text (``key=value`` is never longer than ``"key":"value"`` for flat values). Anything
-    that could draw wider than its length (control characters, tabs, non-ASCII, nested values,
-    exponents, a cut message) answers False, and the caller draws the entry to count its rows.
-    """
-    message, namespace, fields_json = row[ROW_MESSAGE], row[ROW_NAMESPACE], row[ROW_FIELDS]
-    bound = (14 if timestamps else 1) + 8 + len(namespace) + len(message) + 2 + len(fields_json) + 8
-    return (
-        bound <= width
-        and len(message) <= MAX_CHARS
-        and message.isascii()
-        and namespace.isascii()
-        and fields_json.isascii()
-        and "\t" not in message
-        and _CONTROL.search(message) is None
-        and _CONTROL.search(namespace) is None
-        and _NOT_FLAT.search(fields_json, 1) is None
-    )
-
-
-def drawn_width(entry: JournalLine, *, timestamps: bool) -> int:
-    """Cells the view draws for the entry on one line (``entry_segments``: the mark cell first, each piece
-    neutralised on its own), counted without drawing it."""
-    width = (14 if timestamps else 1) + 6
-    if entry.namespace:
-        width += _cells(neutralise(entry.namespace)) + 2
-    message = entry.message
-    more = ""
-    if len(message) > MAX_CHARS:
-        more = f" … [+{len(message) - MAX_CHARS:,} chars]"
-        message = message[:MAX_CHARS]
-    width += _cells(neutralise(message))
-    extra = extra_fields(entry.stack_fields)
-    if more or extra:
-        width += _cells(more + ("  " + neutralise(extra[:MAX_CHARS]) if extra else ""))
-    return width
-
-
-def _cells(text: str) -> int:
-    return len(text) if text.isascii() else cell_len(text)
-
-
 def compile_pattern(text: str) -> re.Pattern[str] | None:
     """Smart case: a pattern without capitals ignores case. Raises ``re.error``."""
     return re.compile(text, 0 if text != text.lower() else re.IGNORECASE) if text else None
@@ -165,8 +116,6 @@ class JournalBuffer:
         self._kind: Any = None  # the entries' class, which has from_row()
         self.base = 0  # id of entries[0]
         self.visible: array[int] = array("q")  # ids passing level and filter, ascending
-        self.row_starts: list[int] = []  # wrap mode: first row of each visible entry
-        self.rows = 0
         self.cursor: int | None = None  # an id
         self.marks: set[int] = set()
         self.dropped = 0
@@ -177,13 +126,12 @@ class JournalBuffer:
         self.filter_invert = False
         self.search_text = ""
         self.search: re.Pattern[str] | None = None
-        self.measure: Callable[[tuple[Any, ...]], int] | None = None  # rows an entry (as its row) takes, wrapped
         self._rate: list[tuple[float, int]] = []
 
     # --- data in ------------------------------------------------------------------------------
 
     def add(self, entries: Sequence[JournalLine], now: float | None = None) -> int:
-        """Append entries; returns how many rows at the top were dropped with the oldest ones."""
+        """Append entries; returns how many visible entries were dropped with the oldest ones."""
         if not entries:
             return 0
         self.total += len(entries)
@@ -195,59 +143,37 @@ class JournalBuffer:
         else:
             self._kind, rows = type(entries[0]), [entry.as_row() for entry in entries]
         self.entries.extend([("", *row[1:]) for row in rows])  # without the cursor (ROW_CURSOR)
-        if self.filter is None and self.measure is None and self.min_level == "DEBUG":
+        if self.filter is None and self.min_level == "DEBUG":
             self.visible.extend(range(first, first + len(rows)))
-            self.rows += len(rows)
         else:
-            for offset, row in enumerate(rows):
-                if self.passes(row):
-                    self._append_visible(first + offset, row)
+            self.visible.extend(first + offset for offset, row in enumerate(rows) if self.passes(row))
         overflow = len(self.entries) - self.max_entries
         return self._evict(overflow) if overflow > 0 else 0
 
     def clear(self) -> None:
         self.entries.clear()
         del self.visible[:]
-        self.row_starts.clear()
-        self.rows = 0
         self.base = 0
         self.cursor = None
         self.marks.clear()
-
-    def _append_visible(self, entry_id: int, row: tuple[Any, ...]) -> None:
-        self.visible.append(entry_id)
-        if self.measure is not None:
-            self.row_starts.append(self.rows)
-            self.rows += self.measure(row)
-        else:
-            self.rows += 1
 
     def _evict(self, count: int) -> int:
         del self.entries[:count]
         self.base += count
         self.dropped += count
-        removed_rows = 0
         cut = bisect_left(self.visible, self.base)
         if cut:
             del self.visible[:cut]
-            if self.measure is not None:
-                removed_rows = self.row_starts[cut] if cut < len(self.row_starts) else self.rows
-                self.row_starts = [r - removed_rows for r in self.row_starts[cut:]]
-            else:
-                removed_rows = cut
-            self.rows -= removed_rows
         if self.marks:
             self.marks = {m for m in self.marks if m >= self.base}
         if self.cursor is not None and self.cursor < self.base:
             self.cursor = self.visible[0] if self.visible else None
-        return removed_rows
+        return cut
 
     def rebuild(self) -> None:
-        """Recompute the visible ids and rows (after the level, filter or wrap changed)."""
-        self.visible, self.row_starts, self.rows = array("q"), [], 0
-        for i, row in enumerate(self.entries):
-            if self.passes(row):
-                self._append_visible(self.base + i, row)
+        """Recompute the visible ids (after the level or filter changed)."""
+        passes, base = self.passes, self.base
+        self.visible = array("q", (base + i for i, row in enumerate(self.entries) if passes(row)))
 
     # --- what is there ------------------------------------------------------------------------
 
@@ -333,15 +259,6 @@ class JournalBuffer:
         if self.cursor is None:
             return len(self.visible) - 1
         return min(bisect_left(self.visible, self.cursor), len(self.visible) - 1)
-
-    def row_of(self, index: int) -> int:
-        return self.row_starts[index] if self.measure is not None and index < len(self.row_starts) else index
-
-    def index_at_row(self, row: int) -> int:
-        """The visible entry shown on ``row`` (wrap mode: the one whose rows include it)."""
-        if self.measure is None:
-            return row
-        return max(0, bisect_right(self.row_starts, row) - 1)
 
     def keep_cursor_near(self, entry_id: int) -> None:
         """Put the cursor on ``entry_id`` or, when it is hidden now, the next visible entry."""

@@ -112,11 +112,12 @@ class JournalView(ScrollView, can_focus=True):
         """Append entries (journal order); drops the oldest beyond ``max_entries``."""
         if not entries:
             return
-        removed_rows = self.buffer.add(entries)
-        if removed_rows and not self.follow:
-            self.scroll_to(y=max(0, self.scroll_y - removed_rows), animate=False, immediate=True)
+        removed = self.buffer.add(entries)
+        if removed and not self.follow:
+            self.scroll_to(y=max(0, self.scroll_y - removed), animate=False, immediate=True)
             self.refresh()
-        self._resize()
+        if not (self.wrap and self.follow):  # wrapped and following, the catch-up resizes (fewer wraps in a flood)
+            self._resize()
         if self.follow:
             self.buffer.cursor = self.buffer.visible[-1] if self.buffer.visible else None
             # In a flood, scroll and repaint at most every FOLLOW_SECONDS: each repaint draws every
@@ -131,6 +132,8 @@ class JournalView(ScrollView, can_focus=True):
         self._catch_up_timer = None
         self._followed_at = time.monotonic()
         if self.follow:
+            if self.wrap:
+                self._resize()
             self.scroll_end(animate=False, immediate=True, x_axis=False)
             self.refresh()
 
@@ -202,9 +205,6 @@ class JournalView(ScrollView, can_focus=True):
 
     def _rebuild(self) -> None:
         keep = self.buffer.cursor
-        # the width and timestamps as they are now
-        width = self.scrollable_content_region.width or 80
-        self.buffer.measure = self.painter.wrap_measure(width, timestamps=self.show_timestamps) if self.wrap else None
         self.buffer.rebuild()
         self._after_rebuild(keep)
 
@@ -221,22 +221,28 @@ class JournalView(ScrollView, can_focus=True):
         self.refresh()
 
     def _resize(self) -> None:
-        width = self._width_cache if not self.wrap else 0
-        self.virtual_size = Size(width, self.buffer.rows)
+        if self.wrap:  # one scroll position an entry; the last one shows the newest ending on the bottom row
+            region = self.scrollable_content_region
+            height = max(1, region.height)
+            last = self.painter.bottom_top(max(1, region.width), height, timestamps=self.show_timestamps)
+            self.virtual_size = Size(0, last + height)
+        else:
+            self.virtual_size = Size(self._width_cache, len(self.buffer.visible))
 
     # --- reactive toggles ---------------------------------------------------------------------
 
     def watch_wrap(self, wrap: bool) -> None:
-        self._rebuild()
+        self.painter.forget()
+        self._after_rebuild(self.buffer.cursor)
 
     def watch_min_level(self, level: str) -> None:
         self.buffer.min_level = level
         self._rebuild()
 
     def watch_show_timestamps(self) -> None:
-        if self.wrap:
-            self._rebuild()
         self.painter.forget()
+        if self.wrap:
+            self._after_rebuild(self.buffer.cursor)
         self.refresh()
 
     def watch_follow(self, follow: bool) -> None:
@@ -247,7 +253,7 @@ class JournalView(ScrollView, can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         if self.wrap:
-            self._rebuild()
+            self._after_rebuild(self.buffer.cursor)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -343,15 +349,37 @@ class JournalView(ScrollView, can_focus=True):
     def _scroll_to_cursor(self, center: bool = False) -> None:
         if self.buffer.cursor is None:
             return
-        row = self.buffer.row_of(self.buffer.cursor_index())
-        height = max(1, self.scrollable_content_region.height)
+        index = self.buffer.cursor_index()
+        region = self.scrollable_content_region
+        height = max(1, region.height)
         top = int(self.scroll_y)
-        if center and not (top <= row < top + height):
-            self.scroll_to(y=max(0, row - height // 2), animate=False, immediate=True)
-        elif row < top:
-            self.scroll_to(y=row, animate=False, immediate=True)
-        elif row >= top + height:
-            self.scroll_to(y=row - height + 1, animate=False, immediate=True)
+        if self.wrap:
+            self._scroll_to_wrapped(index, max(1, region.width), height, center)
+        elif center and not (top <= index < top + height):
+            self.scroll_to(y=max(0, index - height // 2), animate=False, immediate=True)
+        elif index < top:
+            self.scroll_to(y=index, animate=False, immediate=True)
+        elif index >= top + height:
+            self.scroll_to(y=index - height + 1, animate=False, immediate=True)
+
+    def _scroll_to_wrapped(self, index: int, width: int, height: int, center: bool) -> None:
+        painter, timestamps = self.painter, self.show_timestamps
+        layout = painter.layout(int(self.scroll_y), width, height, at_end=self._at_end(), timestamps=timestamps)
+        full = {i for i, _ in layout} - {layout[0][0] if layout and layout[0][1] else -1}
+        if layout and layout[-1][1] < len(painter.parts(self.buffer.visible[layout[-1][0]], width, timestamps)) - 1:
+            full.discard(layout[-1][0])  # its last rows are below the screen
+        if index in full:
+            return
+        if center:
+            top = painter.rows_above(index, width, height // 2 + 1, timestamps=timestamps)
+        elif layout and index < layout[0][0] + 1:
+            top = index
+        else:
+            top = painter.rows_above(index, width, height, timestamps=timestamps)
+        self.scroll_to(y=top, animate=False, immediate=True)
+
+    def _at_end(self) -> bool:
+        return self.scroll_y >= self.max_scroll_y
 
     # --- rendering ----------------------------------------------------------------------------
 
@@ -362,14 +390,13 @@ class JournalView(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
-        strip = self.painter.line(
-            scroll_y + y,
-            scroll_x,
-            self.scrollable_content_region.width,
-            wrap=self.wrap,
-            timestamps=self.show_timestamps,
-        )
-        if not self.wrap and self.painter.widest > self._width_cache:
+        region = self.scrollable_content_region
+        if self.wrap:
+            return self.painter.wrapped_line(
+                y, scroll_y, region.width, region.height, at_end=self._at_end(), timestamps=self.show_timestamps
+            )
+        strip = self.painter.line(scroll_y + y, scroll_x, region.width, timestamps=self.show_timestamps)
+        if self.painter.widest > self._width_cache:
             self._width_cache = self.painter.widest
             self.call_later(self._resize)
         return strip
