@@ -78,7 +78,7 @@ class JournalPainter:
         position (``at_end``), or when the screen's foot would stay empty, the newest entry ends on
         the bottom row instead."""
         visible = self.buffer.visible
-        key = (top, at_end, width, height, timestamps, len(visible), visible[-1] if visible else -1, self.buffer.cursor)
+        key = (top, at_end, width, height, timestamps, len(visible), visible[-1] if visible else -1)
         if self._layout is not None and self._layout[0] == key:
             return self._layout[1]
         rows: list[tuple[int, int]] = []
@@ -99,8 +99,8 @@ class JournalPainter:
         rows = self._bottom_rows(width, height, timestamps)
         return rows[0][0] if rows and len(rows) >= height else 0
 
-    def rows_above(self, index: int, width: int, rows: int, *, timestamps: bool) -> int:
-        """The visible index to put first so that entry ``index`` ends ``rows`` rows down the screen."""
+    def top_for(self, index: int, width: int, rows: int, *, timestamps: bool) -> int:
+        """The visible index to put first so that entry ``index`` ends within ``rows`` rows of the top."""
         visible = self.buffer.visible
         used = len(self.parts(visible[index], width, timestamps))
         while index > 0:

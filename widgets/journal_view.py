@@ -232,7 +232,6 @@ class JournalView(ScrollView, can_focus=True):
     # --- reactive toggles ---------------------------------------------------------------------
 
     def watch_wrap(self, wrap: bool) -> None:
-        self.painter.forget()
         self._after_rebuild(self.buffer.cursor)
 
     def watch_min_level(self, level: str) -> None:
@@ -240,10 +239,11 @@ class JournalView(ScrollView, can_focus=True):
         self._rebuild()
 
     def watch_show_timestamps(self) -> None:
-        self.painter.forget()
-        if self.wrap:
+        if self.wrap:  # entries take other rows now
             self._after_rebuild(self.buffer.cursor)
-        self.refresh()
+        else:
+            self.painter.forget()
+            self.refresh()
 
     def watch_follow(self, follow: bool) -> None:
         if follow and self.buffer.visible:
@@ -365,17 +365,18 @@ class JournalView(ScrollView, can_focus=True):
     def _scroll_to_wrapped(self, index: int, width: int, height: int, center: bool) -> None:
         painter, timestamps = self.painter, self.show_timestamps
         layout = painter.layout(int(self.scroll_y), width, height, at_end=self._at_end(), timestamps=timestamps)
-        full = {i for i, _ in layout} - {layout[0][0] if layout and layout[0][1] else -1}
-        if layout and layout[-1][1] < len(painter.parts(self.buffer.visible[layout[-1][0]], width, timestamps)) - 1:
-            full.discard(layout[-1][0])  # its last rows are below the screen
-        if index in full:
+        (first, first_part), (last, last_part) = layout[0], layout[-1]
+        above = index < first or (index == first and first_part > 0)
+        last_rows = len(painter.parts(self.buffer.visible[last], width, timestamps))
+        below = index > last or (index == last and last_part < last_rows - 1)
+        if not (above or below):
             return
         if center:
-            top = painter.rows_above(index, width, height // 2 + 1, timestamps=timestamps)
-        elif layout and index < layout[0][0] + 1:
+            top = painter.top_for(index, width, height // 2 + 1, timestamps=timestamps)
+        elif above:
             top = index
         else:
-            top = painter.rows_above(index, width, height, timestamps=timestamps)
+            top = painter.top_for(index, width, height, timestamps=timestamps)
         self.scroll_to(y=top, animate=False, immediate=True)
 
     def _at_end(self) -> bool:
