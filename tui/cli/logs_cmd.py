@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import sys
 
 from services.errors import ConfigError
 from services.journal_parse import LEVELS, JournalEntry, level_at_least, normalise_level, printable
+from tui.cli.batch_output import BatchOutput
 from tui.cli.session import Session
 
 _UNSAFE_JSON = re.compile("[\x7f-\x9f\u2028\u2029]")
@@ -63,26 +63,20 @@ async def run(args: argparse.Namespace, session: Session) -> int:
     if args.count is not None and args.count <= 0:
         return 0
     host = await resolve_host(session.profile)
-    out = sys.stdout
     fmt = format_json if args.json else format_plain
-    printed = 0
+    output = BatchOutput(args.count)
     stream = follow_journal(session.profile, host, lines=args.lines, follow=args.follow)
     try:
         async for batch in stream:
-            lines: list[str] = []
             for entry in batch.entries:
                 if minimum and not level_at_least(entry.level, minimum):
                     continue
                 if pattern is not None and not pattern.search(entry.message):
                     continue
-                lines.append(fmt(entry))
-                printed += 1
-                if args.count is not None and printed >= args.count:
+                if output.add(fmt(entry)):
                     break
-            if lines:
-                out.write("\n".join(lines) + "\n")
-                out.flush()
-            if args.count is not None and printed >= args.count:
+            output.flush()
+            if output.done:
                 break
     finally:
         await stream.aclose()

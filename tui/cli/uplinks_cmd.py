@@ -23,6 +23,7 @@ from services.iot import UplinkFeed, silence_hint
 from services.iot_check import telemetry_enabled, telemetry_off_sentence
 from services.stack import load_stack
 from services.uplinks import Uplink, uplink_as_json
+from tui.cli.batch_output import BatchOutput
 from tui.cli.session import Session
 from widgets.text import clean
 
@@ -74,8 +75,8 @@ async def run(args: argparse.Namespace, session: Session) -> int:
         raise ConsoleError("--count must be at least 1.")
     await _telemetry_check(session)
     tracker = DeviceTracker()
-    printed = duplicates = 0
-    out = sys.stdout
+    duplicates = 0
+    output = BatchOutput(args.count)
     if not args.json:
         print("connecting…", file=sys.stderr, flush=True)
     async with UplinkFeed(session.profile, app=args.app, device=args.device) as feed:
@@ -97,23 +98,19 @@ async def run(args: argparse.Namespace, session: Session) -> int:
             if hint:
                 hinted = True
                 print(f"ttes-console: {hint}", file=sys.stderr, flush=True)
-            lines = []
             for uplink in batch.uplinks:
                 obs = tracker.observe(uplink)
                 if obs.seen is Seen.DUPLICATE:
                     duplicates += 1
                     continue
                 if args.json:
-                    lines.append(json.dumps(uplink_as_json(uplink, obs.gap), ensure_ascii=False, default=str))
+                    line = json.dumps(uplink_as_json(uplink, obs.gap), ensure_ascii=False, default=str)
                 else:
-                    lines.append(plain_line(uplink, obs.gap, obs.seen))
-                printed += 1
-                if args.count is not None and printed >= args.count:
+                    line = plain_line(uplink, obs.gap, obs.seen)
+                if output.add(line):
                     break
-            if lines:
-                out.write("\n".join(lines) + "\n")
-                out.flush()
-            if args.count is not None and printed >= args.count:
+            output.flush()
+            if output.done:
                 break
         dropped = feed.dropped
     if dropped:
