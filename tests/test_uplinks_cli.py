@@ -8,24 +8,8 @@ from datetime import datetime
 from services.iot_check import telemetry_enabled, telemetry_off_sentence
 from services.stack import Stack, StackParameter
 from tests.conftest import RunningSandbox, run_cli
+from tests.test_uplinks_parse import NDJSON_KEYS as KEYS
 
-KEYS = [
-    "received_at",
-    "application_id",
-    "device_id",
-    "dev_eui",
-    "f_port",
-    "f_cnt",
-    "gap",
-    "rssi",
-    "snr",
-    "spreading_factor",
-    "bandwidth",
-    "frequency",
-    "gateways",
-    "decoded_payload",
-    "topic",
-]
 FAST = {"TTES_SANDBOX_UPLINK_RATE": "200"}
 
 

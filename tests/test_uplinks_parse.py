@@ -10,6 +10,24 @@ from hypothesis import strategies as st
 
 from services.uplinks import export_record, parse_message, topic_ids, uplink_as_json
 
+# The NDJSON object's keys, in order, as the uplinks issue documents them (also used by test_uplinks_cli).
+NDJSON_KEYS = [
+    "received_at",
+    "application_id",
+    "device_id",
+    "dev_eui",
+    "f_port",
+    "f_cnt",
+    "gap",
+    "rssi",
+    "snr",
+    "spreading_factor",
+    "bandwidth",
+    "frequency",
+    "gateways",
+    "decoded_payload",
+    "topic",
+]
 TOPIC = "lorawan/ttes-demo/motion-sensors/things/eui-70b3d57ed0000001/up"
 
 # Shaped like The Things Stack v3.32 output, trimmed.
@@ -116,23 +134,7 @@ def test_binary_and_huge_payloads_are_kept_and_bounded() -> None:
 
 def test_ndjson_keys_are_the_documented_ones() -> None:
     out = uplink_as_json(parse_message(TOPIC, json.dumps(APPLICATION_UP)), gap=3)
-    assert list(out) == [
-        "received_at",
-        "application_id",
-        "device_id",
-        "dev_eui",
-        "f_port",
-        "f_cnt",
-        "gap",
-        "rssi",
-        "snr",
-        "spreading_factor",
-        "bandwidth",
-        "frequency",
-        "gateways",
-        "decoded_payload",
-        "topic",
-    ]
+    assert list(out) == NDJSON_KEYS
     assert out["gap"] == 3 and out["received_at"] == "2026-11-26T10:15:02.123456Z"
     json.dumps(out)
 
