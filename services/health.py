@@ -87,6 +87,11 @@ class CheckContext:
     def public_ip(self) -> str:
         return self.stack.public_ip if self.stack else ""
 
+    @property
+    def web_host(self) -> str:
+        """Where the tls, https and plaintext checks connect: ``tls.connect_host``, else the PublicIP."""
+        return self.profile.tls.connect_host or self.public_ip
+
     def missing(self, what: str) -> str:
         """The sentence for a check that cannot run because a stack output is unknown."""
         if self.stack is None:

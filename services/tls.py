@@ -255,7 +255,7 @@ async def check(ctx: CheckContext) -> CheckResult:
     settings = ctx.profile.tls
     if not ctx.domain:
         return CheckResult("tls", Status.UNKNOWN, ctx.missing("Domain"))
-    host = settings.connect_host or ctx.public_ip
+    host = ctx.web_host
     if not host:
         return CheckResult("tls", Status.UNKNOWN, ctx.missing("PublicIP"))
     try:

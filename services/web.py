@@ -134,7 +134,7 @@ async def check_https(ctx: CheckContext) -> CheckResult:
     settings = ctx.profile.tls
     if not ctx.domain:
         return CheckResult("https", Status.UNKNOWN, ctx.missing("Domain"))
-    host = settings.connect_host or ctx.public_ip
+    host = ctx.web_host
     if not host:
         return CheckResult("https", Status.UNKNOWN, ctx.missing("PublicIP"))
     context = unverified_tls_context()
@@ -186,7 +186,7 @@ async def check_https(ctx: CheckContext) -> CheckResult:
 async def check_plaintext(ctx: CheckContext) -> CheckResult:
     """Health check ``plaintext``: http_port must redirect to https or refuse; a 200 is CRITICAL."""
     settings = ctx.profile.tls
-    host = settings.connect_host or ctx.public_ip
+    host = ctx.web_host
     if not host:
         return CheckResult("plaintext", Status.UNKNOWN, ctx.missing("PublicIP"))
     domain = ctx.domain or host
