@@ -49,19 +49,25 @@ async def test_the_six_steps_end_to_end_with_screenshots(sb: Sandbox, tmp_path: 
     assert ("execute_change_set", "override") in outcomes and outcomes[-1] == ("execute_change_set", "ok")
 
 
+async def rename_and_review(pilot, app: ChangeSetHost) -> ChangeSetScreen:  # type: ignore[no-untyped-def]
+    """Steps 1–3 of the screen: parameters, InstanceName changed, the change set under review."""
+    await wait_until(pilot, lambda: isinstance(app.screen, ChangeSetScreen))
+    screen = app.screen
+    assert isinstance(screen, ChangeSetScreen)
+    await press(pilot, "#to-params")
+    await wait_until(pilot, lambda: bool(screen.query(ParameterForm)) and screen.step == 2)
+    screen.query_one("#value-InstanceName", Input).value = "renamed"
+    await press(pilot, "#to-review")
+    await wait_until(pilot, lambda: screen.step == 3)
+    return screen
+
+
 async def review_then_escape(sb: Sandbox, *, keep: bool) -> str:
     """Create a change set through the screen, optionally keep it, leave with esc; its name."""
     assert sb.profile is not None
     app = ChangeSetHost(sb.profile)
     async with app.run_test(size=(110, 36)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, ChangeSetScreen))
-        screen = app.screen
-        assert isinstance(screen, ChangeSetScreen)
-        await press(pilot, "#to-params")
-        await wait_until(pilot, lambda: bool(screen.query(ParameterForm)) and screen.step == 2)
-        screen.query_one("#value-InstanceName", Input).value = "renamed"
-        await press(pilot, "#to-review")
-        await wait_until(pilot, lambda: screen.step == 3)
+        screen = await rename_and_review(pilot, app)
         assert screen.plan is not None
         name = screen.plan.name
         if keep:
@@ -116,14 +122,7 @@ async def test_back_to_parameters_replaces_the_change_set(sb: Sandbox) -> None:
     assert sb.profile is not None
     app = ChangeSetHost(sb.profile)
     async with app.run_test(size=(110, 36)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, ChangeSetScreen))
-        screen = app.screen
-        assert isinstance(screen, ChangeSetScreen)
-        await press(pilot, "#to-params")
-        await wait_until(pilot, lambda: bool(screen.query(ParameterForm)) and screen.step == 2)
-        screen.query_one("#value-InstanceName", Input).value = "renamed"
-        await press(pilot, "#to-review")
-        await wait_until(pilot, lambda: screen.step == 3)
+        screen = await rename_and_review(pilot, app)
         first = screen.plan
         await press(pilot, "#back-params")
         assert screen.step == 2
