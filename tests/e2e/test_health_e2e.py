@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.process import end_process
 from services import dns, health, reach, tls, web
 from services.config import DnsSettings, Profile, SshSettings, TlsSettings
 from services.health import CheckContext, Status
@@ -68,12 +69,7 @@ def running(cmd: list[str], ready: object, cwd: Path | None = None) -> Iterator[
             time.sleep(0.05)
         yield proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        end_process(proc)
 
 
 def tcp_open(port: int) -> bool:

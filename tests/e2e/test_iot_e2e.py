@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 import trustme
 
+from sandbox.process import end_process
 from sandbox.uplink_sim import UplinkSimulator
 from services.config import IotSettings, Profile
 from services.devices import DeviceTracker, Seen
@@ -81,8 +82,7 @@ def mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
             port, str(tmp_path / "ca.pem"), str(tmp_path / "client.pem"), str(tmp_path / "client.key"), tmp_path, ca
         )
     finally:
-        proc.terminate()
-        proc.wait(5)
+        end_process(proc)
 
 
 def profile_for(m: Mosquitto, **changes: object) -> Profile:

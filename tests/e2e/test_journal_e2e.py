@@ -24,6 +24,7 @@ from pathlib import Path
 import asyncssh
 import pytest
 
+from sandbox.process import end_process
 from services.config import Profile, SshSettings
 from services.journal import follow_journal, read_journal
 from services.unit import unit_status
@@ -108,8 +109,7 @@ def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
     try:
         yield Sshd(port, work, host_key.export_public_key().decode().strip(), work / "client_key", t0)
     finally:
-        proc.terminate()
-        proc.wait(5)
+        end_process(proc)
 
 
 @contextlib.asynccontextmanager
