@@ -24,9 +24,8 @@ from services.journal_parse import (
     ROW_SEQNUM,
     EntryRows,
     JournalEntry,
-    JournalParseError,
     JournalParser,
-    Row,
+    StreamRow,
 )
 from services.journal_stream import RemoteStream
 from services.ssh import SshConnection, connect, quote_command
@@ -120,11 +119,11 @@ async def follow_journal(
     batch_entries: int = BATCH_ENTRIES,
 ) -> AsyncGenerator[JournalBatch, None]:
     """Stream the unit's journal; host key, auth and sudo errors end it, drops are resumed."""
-    queue: asyncio.Queue[list[Row] | StreamState | BaseException] = asyncio.Queue(maxsize=64)
+    queue: asyncio.Queue[list[StreamRow] | StreamState | BaseException] = asyncio.Queue(maxsize=64)
     reader = _Reader(profile, host, queue, lines=lines, follow=follow, since=since, after_cursor=after_cursor)
     task = asyncio.create_task(reader.run())
     state = StreamState()
-    pending: list[Row] = []
+    pending: list[StreamRow] = []
     try:
         deadline: float | None = None
         while True:
@@ -170,7 +169,7 @@ class _Reader:
         self,
         profile: Profile,
         host: str,
-        queue: asyncio.Queue[list[Row] | StreamState | BaseException],
+        queue: asyncio.Queue[list[StreamRow] | StreamState | BaseException],
         *,
         lines: int | None,
         follow: bool,
@@ -272,36 +271,26 @@ class _Reader:
                 await self.queue.put(self.state)
             await asyncio.sleep(0)  # a backlog parses in slices: the app's keys and repaints go between
 
-    def _parse(self, lines: list[bytes]) -> list[Row]:
-        out: list[Row] = []
-        unparsable = 0
+    def _parse(self, lines: list[bytes]) -> list[StreamRow]:
+        rows, unparsable = self.parser.parse_lines(lines)
         duplicates = 0
-        for line in lines:
-            if not line.strip():
-                continue
-            try:
-                row = self.parser.parse_row(line)
-            except JournalParseError:
-                unparsable += 1
-                continue
-            cursor, seqnum = row[ROW_CURSOR], row[ROW_SEQNUM]
-            if self.last_seqnum is not None and cursor == self.cursor:
-                duplicates += 1  # a server that re-sends the resume cursor's own entry
-                continue
+        if rows and self.last_seqnum is not None and rows[0][ROW_CURSOR] == self.cursor:
+            del rows[0]  # a server that re-sends the resume cursor's own entry
+            duplicates = 1
+        if rows:
             if self._check_gap and self.last_seqnum is not None:
-                gap = seqnum - self.last_seqnum - 1
+                gap = rows[0][ROW_SEQNUM] - self.last_seqnum - 1
                 self.state = replace(self.state, verified_lost=gap if gap >= 0 else None)
                 self._check_gap = False
-            self.last_seqnum = seqnum
-            self.cursor = cursor
-            out.append(row)
+            self.last_seqnum = rows[-1][ROW_SEQNUM]
+            self.cursor = rows[-1][ROW_CURSOR]
         if unparsable or duplicates:
             self.state = replace(
                 self.state,
                 unparsable=self.state.unparsable + unparsable,
                 duplicates_dropped=self.state.duplicates_dropped + duplicates,
             )
-        return out
+        return rows
 
 
 def _journalctl_error(where: str, user: str, status: int, stderr: str) -> ConsoleError:

@@ -12,18 +12,25 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, overload
 
-LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")
-LEVEL_RANK = {name: rank for rank, name in enumerate(LEVELS)}
-LEVEL_ALIASES = {
-    "DEBUG": "DEBUG",
-    "INFO": "INFO",
-    "WARN": "WARN",
-    "WARNING": "WARN",
-    "ERROR": "ERROR",
-    "DPANIC": "ERROR",
-    "PANIC": "FATAL",
-    "FATAL": "FATAL",
-}
+from services.journal_tts import LEVEL_ALIASES, LEVEL_RANK, LEVELS, normalise_level, split_tts_lazy
+
+__all__ = [
+    "LEVELS",
+    "LEVEL_ALIASES",
+    "LEVEL_RANK",
+    "ROW_CURSOR",
+    "ROW_NAMESPACE",
+    "ROW_SEQNUM",
+    "EntryRows",
+    "JournalEntry",
+    "Row",
+    "StreamRow",
+    "level_at_least",
+    "normalise_level",
+    "printable",
+    "to_int",
+    "unpack_row",
+]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -72,7 +79,7 @@ class JournalEntry:
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> JournalEntry:
-        return cls(*row)
+        return cls(*unpack_row(row))
 
     @property
     def timestamp(self) -> datetime:
@@ -109,8 +116,25 @@ class JournalEntry:
 
 # JournalEntry.as_row(): (cursor, seqnum, realtime_us, level, namespace, message, fields_json, journal_items)
 Row = tuple[str, int, int, str, str, str, str, tuple[tuple[str, Any], ...]]
+# A row as the stream gives it: maybe with the message kept whole (see unpack_row).
+StreamRow = tuple[str, int, int, str, str | None, str, str | None, tuple[tuple[str, Any], ...]]
 ROW_CURSOR: Final = 0
 ROW_SEQNUM: Final = 1
+ROW_NAMESPACE: Final = 4
+
+
+def unpack_row(row: tuple[Any, ...]) -> Row:
+    """A row with its message split.
+
+    In a flood the parser keeps a console-format message whole, ``(…, level, None, text, None, …)``:
+    its level is known from the first word, and splitting off the message, the fields and the
+    namespace waits until the entry is shown, filtered or printed, which most entries of a flood
+    never are.
+    """
+    if row[ROW_NAMESPACE] is not None:
+        return row
+    _, message, fields_json, namespace = split_tts_lazy(row[5])
+    return (row[0], row[1], row[2], row[3], namespace, message, fields_json, row[7])
 
 
 class EntryRows(Sequence[JournalEntry]):
@@ -123,7 +147,7 @@ class EntryRows(Sequence[JournalEntry]):
     __slots__ = ("rows",)
     kind = JournalEntry
 
-    def __init__(self, rows: Sequence[Row]) -> None:
+    def __init__(self, rows: Sequence[StreamRow]) -> None:
         self.rows = rows
 
     def __len__(self) -> int:
@@ -136,20 +160,15 @@ class EntryRows(Sequence[JournalEntry]):
     def __getitem__(self, index: int | slice) -> JournalEntry | Sequence[JournalEntry]:
         if isinstance(index, slice):
             return EntryRows(self.rows[index])
-        return JournalEntry(*self.rows[index])
+        return JournalEntry.from_row(self.rows[index])
 
     def __iter__(self) -> Iterator[JournalEntry]:
-        return (JournalEntry(*row) for row in self.rows)
+        return (JournalEntry.from_row(row) for row in self.rows)
 
 
 def level_at_least(level: str, minimum: str) -> bool:
     """Whether ``level`` is as severe as ``minimum`` (unknown levels count as INFO)."""
     return LEVEL_RANK.get(level, 1) >= LEVEL_RANK.get(minimum, 0)
-
-
-def normalise_level(name: str) -> str:
-    """``warning`` -> ``WARN`` and so on; '' when not a level."""
-    return LEVEL_ALIASES.get(name.strip().upper(), "")
 
 
 def to_int(value: Any, default: int = 0) -> int:

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
-from json import decoder as _json_decoder
+from collections.abc import Sequence
 from typing import Any
 
 from services.journal_entry import (
-    LEVEL_ALIASES,
     LEVEL_RANK,
     LEVELS,
     ROW_CURSOR,
@@ -24,11 +22,14 @@ from services.journal_entry import (
     EntryRows,
     JournalEntry,
     Row,
+    StreamRow,
     level_at_least,
     normalise_level,
     printable,
     to_int,
 )
+from services.journal_tts import console_level, split_tts, split_tts_lazy
+from services.journal_tts import scanstring as _scanstring
 
 __all__ = [
     "LEVELS",
@@ -40,6 +41,7 @@ __all__ = [
     "JournalParseError",
     "JournalParser",
     "Row",
+    "StreamRow",
     "decode_message",
     "level_at_least",
     "normalise_level",
@@ -51,8 +53,6 @@ __all__ = [
 # syslog PRIORITY -> level, for lines that carry no level of their own (systemd's own lines).
 _PRIORITY_LEVELS = ("FATAL", "FATAL", "FATAL", "ERROR", "WARN", "INFO", "INFO", "DEBUG")
 _CONTINUATION = re.compile(r"^(?:\s|---|goroutine |panic:|error:|\S+\.go:\d+)")
-# The C string scanner behind json.loads: decodes one JSON string starting after its opening quote.
-_scanstring: Callable[[str, int, bool], tuple[str, int]] = _json_decoder.scanstring  # type: ignore[attr-defined]
 # Fields that differ in every entry; they are the entry's cursor, seqnum and timestamp already.
 _PER_ENTRY = frozenset({"MESSAGE", "__CURSOR", "__SEQNUM", "__REALTIME_TIMESTAMP", "__MONOTONIC_TIMESTAMP"})
 
@@ -88,14 +88,88 @@ class JournalParser:
     fully decoded: journald's fields repeat from entry to entry, so ``json.loads`` runs once per
     distinct set of them. Anything unusual (byte-array or null ``MESSAGE``, values that are not
     strings, a rest never seen before) takes the full decode, which also validates the line.
+    :meth:`parse_lines` does the same for a stream's lines, decoding their messages together.
     """
 
     def __init__(self) -> None:
+        import msgspec
+
         self._last_level = ""
-        self._last_namespace = ""
+        self._last_namespace: str | None = ""  # None: the last entry's message is kept whole (_last_text)
+        self._last_text = ""
         self._shared: dict[Any, _Shared] = {}
         self._middles: dict[str, _Shared] = {}  # the fields between __SEQNUM and MESSAGE (see _layout)
+        self._quick: dict[bytes, _Shared] = {}  # the same with ',"MESSAGE":' after them, as bytes
+        self._quick_last: tuple[bytes, _Shared] = (b"\0", ((), 6))
         self._words: dict[str, str] = {}
+        self._values = msgspec.json.Decoder(list[str | list[int] | None])
+        self._value_errors = (msgspec.DecodeError, msgspec.ValidationError)
+
+    def parse_lines(self, lines: Sequence[bytes]) -> tuple[list[StreamRow], int]:
+        """Rows for the non-blank lines, in order, and how many of them were not journal entries.
+
+        A stream's hot path. Each line in journald's usual layout (per-entry fields first, a run
+        of fields already seen, ``MESSAGE`` last) is checked with one regex and one comparison;
+        then the ``MESSAGE`` values of all of them are decoded in one go, as one JSON array. That
+        also proves each value is exactly one JSON value, so the line is the object it looks
+        like. A console-format message is kept whole (see ``journal_entry.unpack_row``). Other
+        lines, or all of them when the array does not decode, go through :meth:`parse_row`.
+        """
+        match = _HEAD_BYTES.match
+        middle, shared = self._quick_last
+        plan: list[Any] = []  # per line: its head match (quick), or the line (parse_row)
+        values: list[bytes] = []
+        for line in lines:
+            head = match(line)
+            if head is not None and line[-1:] == b"}":
+                end = head.end()
+                if not line.startswith(middle, end):
+                    known = line[end : line.rfind(b',"MESSAGE":') + 11]
+                    found = self._quick.get(known)
+                    if found is None:
+                        plan.append(line)
+                        continue
+                    middle, shared = known, found
+                values.append(line[end + len(middle) : -1])
+                plan.append((head, shared))
+            elif line.strip():
+                plan.append(line)
+        self._quick_last = (middle, shared)
+        decoded: list[Any] = []
+        if values:
+            try:
+                decoded = self._values.decode(b"[" + b",".join(values) + b"]")
+            except self._value_errors:
+                decoded = []
+            if len(decoded) != len(values):
+                decoded = []
+        return self._rows(plan, decoded)
+
+    def _rows(self, plan: list[Any], decoded: list[Any]) -> tuple[list[StreamRow], int]:
+        rows: list[StreamRow] = []
+        unparsable = 0
+        texts = iter(decoded)
+        for item in plan:
+            if decoded and type(item) is tuple:
+                text = next(texts)
+                head, shared = item
+                if type(text) is str:
+                    cursor_bytes, realtime, seqnum_bytes = head.group(1, 2, 3)
+                    cursor = cursor_bytes.decode()
+                    seqnum = int(seqnum_bytes) if seqnum_bytes else _seqnum(None, cursor)
+                    level = console_level(text)
+                    if level is None:
+                        rows.append(self._entry(cursor, seqnum, int(realtime), text, shared))
+                    else:
+                        self._last_level, self._last_namespace, self._last_text = level, None, text
+                        rows.append((cursor, seqnum, int(realtime), level, None, text, None, shared[0]))
+                    continue
+                item = head.string
+            try:
+                rows.append(self.parse_row(item if type(item) is bytes else item[0].string))
+            except JournalParseError:
+                unparsable += 1
+        return rows, unparsable
 
     def parse(self, line: bytes | str) -> JournalEntry:
         """Parse one line of ``journalctl -o json``; raises :class:`JournalParseError`."""
@@ -140,7 +214,7 @@ class JournalParser:
         if line[end:] != "}" and line[end:].rstrip() != "}":
             return None
         cursor, realtime, seqnum = head.group(1, 2, 3)
-        return cursor, int(seqnum), int(realtime), text, shared
+        return cursor, _seqnum(seqnum, cursor), int(realtime), text, shared
 
     def _fast(self, line: str) -> tuple[str, int, int, str, _Shared] | None:
         if line[-1:] != "}" or line[:1] != "{":
@@ -210,10 +284,12 @@ class JournalParser:
             self._shared[rest] = shared  # the next line with this rest takes the fast path
         head = _HEAD.match(line)
         at = line.rfind(',"MESSAGE":"')
-        if head is not None and at >= head.end() - 1 and isinstance(raw_message, str):
+        if head is not None and at >= head.end() - 1 and isinstance(raw_message, str) and _ends_line(line, at + 12):
             if len(self._middles) > 1024:
                 self._middles.clear()
+                self._quick.clear()
             self._middles[line[head.end() : at + 1]] = shared
+            self._quick[line[head.end() : at + 11].encode()] = shared
         seqnum = _seqnum(obj.get("__SEQNUM"), cursor)
         return self._entry(cursor, seqnum, to_int(obj.get("__REALTIME_TIMESTAMP")), text, shared)
 
@@ -258,7 +334,9 @@ class JournalParser:
             else:
                 level = _PRIORITY_LEVELS[shared[1] % 8]
         if continuation and not namespace:
-            namespace = self._last_namespace
+            # the namespace of the entry it continues (None: that one's message was kept whole)
+            last = self._last_namespace
+            namespace = split_tts_lazy(self._last_text)[3] if last is None else last
         if not continuation:
             self._last_level = level
             self._last_namespace = namespace
@@ -273,9 +351,21 @@ class JournalParser:
 
 _PER_ENTRY_KEYS = ('"__CURSOR":', '"__SEQNUM":', '"__REALTIME_TIMESTAMP":', '"__MONOTONIC_TIMESTAMP":', '"MESSAGE":')
 _HEAD = re.compile(
-    r'\{"__CURSOR":"([^"\\]+)","__REALTIME_TIMESTAMP":"(\d+)","__MONOTONIC_TIMESTAMP":"\d*","__SEQNUM":"(\d+)",'
+    r'\{"__CURSOR":"([^"\\]+)","__REALTIME_TIMESTAMP":"(\d+)","__MONOTONIC_TIMESTAMP":"\d*",'
+    r'(?:"__SEQNUM":"(\d+)",)?'  # journalctl before systemd 254 (Amazon Linux 2023 has 252) writes none
 )
+_HEAD_BYTES = re.compile(_HEAD.pattern.encode())
 _CURSOR_SEQNUM = re.compile(r"(?:^|;)i=([0-9a-fA-F]+)(?:;|$)")
+
+
+def _ends_line(line: str, start: int) -> bool:
+    """Whether the JSON string starting after ``start`` is the object's last value (the fields
+    before it are then the whole rest of the line)."""
+    try:
+        end = _scanstring(line, start, True)[1]
+    except ValueError:
+        return False
+    return line[end:].rstrip() == "}"
 
 
 def _find_key(line: str, key: str) -> int:
@@ -293,69 +383,3 @@ def _seqnum(value: Any, cursor: str) -> int:
         return to_int(value)
     match = _CURSOR_SEQNUM.search(cursor)
     return int(match.group(1), 16) if match else 0
-
-
-def split_tts_lazy(text: str) -> tuple[str, str, str, str]:
-    """(level, message, fields as JSON text, namespace) without decoding the fields."""
-    head, tab, tail = text.partition("\t")
-    if tab and len(head) <= 7:
-        level = LEVEL_ALIASES.get(head.strip().upper(), "")
-        if level:
-            message, tab, tail_json = tail.partition("\t")
-            if not tab:
-                return level, message.strip(), "", ""
-            stripped = tail_json.strip()
-            if stripped[:1] == "{" and stripped[-1:] == "}":
-                return level, message.strip(), stripped, _namespace(stripped)
-    level, message, fields = split_tts(text)
-    if not fields:
-        return level, message, "", ""
-    return level, message, json.dumps(fields), str(fields.get("namespace", ""))
-
-
-def _namespace(fields_json: str) -> str:
-    at = fields_json.find('"namespace":')
-    if at < 0:
-        return ""
-    pos = at + 12
-    while fields_json[pos : pos + 1] == " ":
-        pos += 1
-    if fields_json[pos : pos + 1] != '"':
-        return ""
-    try:
-        return _scanstring(fields_json, pos + 1, True)[0]
-    except ValueError:
-        return ""
-
-
-def split_tts(text: str) -> tuple[str, str, dict[str, Any]]:
-    """Split a stack message into (level, message, fields); level is '' when it has none."""
-    stripped = text.strip()
-    if stripped.startswith("{") and stripped.endswith("}"):
-        try:
-            obj = json.loads(stripped)
-        except ValueError:
-            obj = None
-        if isinstance(obj, dict) and isinstance(obj.get("level"), str) and "msg" in obj:
-            level = LEVEL_ALIASES.get(obj["level"].strip().upper(), "")
-            if level:
-                rest = {k: v for k, v in obj.items() if k not in ("level", "msg")}
-                return level, str(obj["msg"]), rest
-    head, tab, tail = text.partition("\t")
-    if not tab:
-        return "", text, {}
-    level = LEVEL_ALIASES.get(head.strip().upper(), "")
-    if not level:
-        return "", text, {}
-    message, tab, tail_json = tail.partition("\t")
-    fields: dict[str, Any] = {}
-    if tab:
-        try:
-            parsed = json.loads(tail_json)
-        except ValueError:
-            parsed = None
-        if isinstance(parsed, dict):
-            fields = parsed
-        else:
-            message = f"{message}\t{tail_json}"
-    return level, message.strip(), fields

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from sandbox.journal_gen import JournalGen
 from services.journal_parse import (
+    JournalEntry,
     JournalParseError,
     JournalParser,
     decode_message,
@@ -182,3 +183,74 @@ def test_journald_layout_lines_parse_as_the_whole_line_decode_does() -> None:
         parser.parse(broken)
     trailing = _compact(10, "INFO\tx\t{}")[:-1] + ',"X":"1"}'
     assert parser.parse(trailing) == JournalParser().parse(trailing)
+
+
+_MESSAGES = st.one_of(
+    st.text(),
+    st.builds("INFO\tFinished unary call\t{}".format, st.dictionaries(st.text(), st.text()).map(json.dumps)),
+    st.builds(
+        "{}\t{}\t{}".format,
+        st.sampled_from(["INFO", "WARN", "ERROR", "warning", "DPANIC", " INFO", "NOPE"]),
+        st.text(),
+        st.one_of(st.just("{}"), st.dictionaries(st.text(), st.text()).map(json.dumps), st.text()),
+    ),
+    st.sampled_from(["\tat pkg/errors.New", "--- error:pkg/redis:store", "goroutine 1 [running]:", "plain"]),
+    st.lists(st.integers(0, 255)),
+    st.none(),
+    st.integers(),
+)
+
+
+def _journald(seq: int, message: object, variant: int) -> bytes:
+    """A line in journald's layout (``variant`` picks how it strays from it)."""
+    head = f'{{"__CURSOR":"s=abc;i={seq:x}","__REALTIME_TIMESTAMP":"{1764150000123456 + seq}",'
+    head += '"__MONOTONIC_TIMESTAMP":"5",' + ("" if variant == 1 else f'"__SEQNUM":"{seq}",')
+    middle = '"PRIORITY":"3","_PID":"1"' if variant == 2 else '"PRIORITY":"6","_PID":"2417","_COMM":"tti-lw-stack"'
+    value = json.dumps(message, ensure_ascii=variant != 3)
+    tail = {4: ',"X":"1"}', 5: "} "}.get(variant, "}")
+    line = f'{head}{middle},"MESSAGE":{value}{tail}'
+    if variant == 6:
+        line = line.replace('"_PID":"2417"', '"_PID":"2417\\q"')  # not JSON, looks like a known line
+    return line.encode() + (b"\xff" if variant == 7 else b"")
+
+
+_VARIANTS = st.one_of(st.just(0), st.just(2), st.integers(0, 7))  # mostly in the layout: the batch decodes
+
+
+@given(st.lists(st.tuples(_MESSAGES, _VARIANTS), max_size=40), st.integers(0, 40), st.booleans())
+def test_a_streams_lines_parse_as_they_do_one_by_one(messages: list[tuple[object, int]], cut: int, junk: bool) -> None:
+    """parse_lines (the stream's hot path: messages decoded together, console-format ones kept
+    whole) gives, entry for entry, what parse_row gives line by line, across two chunks."""
+    from services.journal_entry import unpack_row
+
+    lines = [_journald(seq, message, variant) for seq, (message, variant) in enumerate(messages, start=1)]
+    lines[cut:cut] = [b"", b"not json", b"  "] if junk else [b"", b"  "]
+    warm_up = [_journald(0, "INFO\tup\t{}", 0), _journald(0, "Started.", 2)]  # journald's fields, seen once
+    expected, failed = [], 0
+    one_by_one = JournalParser()
+    for line in warm_up:
+        one_by_one.parse_row(line)
+    for line in lines:
+        if line.strip():
+            try:
+                expected.append(one_by_one.parse_row(line))
+            except JournalParseError:
+                failed += 1
+    batched = JournalParser()
+    batched.parse_lines(warm_up)
+    first, bad_first = batched.parse_lines(lines[:cut])
+    second, bad_second = batched.parse_lines(lines[cut:])
+    assert [unpack_row(row) for row in first + second] == expected
+    assert bad_first + bad_second == failed
+
+
+def test_a_flood_keeps_console_messages_whole_until_they_are_read() -> None:
+    gen = JournalGen(t0=1_764_150_000.0, backlog=3000)
+    parser = JournalParser()
+    parser.parse_lines([gen.line(2899)])  # the first line with new journald fields is decoded whole
+    rows, unparsable = parser.parse_lines([gen.line(seq).rstrip(b"\n") for seq in range(2900, 3001)])
+    assert unparsable == 0 and [row[1] for row in rows] == list(range(2900, 3001))
+    kept_whole = [row for row in rows if row[4] is None]
+    assert len(kept_whole) > 80
+    entry = JournalEntry.from_row(kept_whole[-1])
+    assert entry.message and "\t" not in entry.message and entry.namespace and entry.fields_json.startswith("{")

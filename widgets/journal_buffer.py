@@ -228,7 +228,11 @@ class JournalBuffer:
             return False
         if self.filter is None:
             return True
-        found = self.filter.search(row[ROW_MESSAGE]) is not None or self.filter.search(row[ROW_NAMESPACE]) is not None
+        message, namespace = row[ROW_MESSAGE], row[ROW_NAMESPACE]
+        if namespace is None:  # a message the stream kept whole: the entry splits it
+            entry = self.from_row(row)
+            message, namespace = entry.message, entry.namespace
+        found = self.filter.search(message) is not None or self.filter.search(namespace) is not None
         return found != self.filter_invert
 
     def set_filter(self, text: str) -> str:
