@@ -17,6 +17,10 @@ from collections import deque
 from typing import Any
 
 WINDOW = 2 * 1024 * 1024  # asyncssh's default channel window
+# Largest channel packet we take (asyncssh's default is 32 KiB). In a flood each packet costs a
+# fixed amount of Python in asyncssh besides its bytes: 128 KiB packets let follow_journal() read
+# 180,000 entries/s instead of 153,000. Any SSH server may send them (OpenSSH takes 256 KiB).
+MAX_PACKET = 128 * 1024
 PAUSE_AT = 2 * WINDOW
 MAX_STDERR = 64 * 1024
 
@@ -37,7 +41,7 @@ class RemoteStream:
     @classmethod
     async def open(cls, conn: Any, command: str) -> RemoteStream:
         """Run ``command`` on an asyncssh connection (no pty) and return its stream."""
-        chan, stream = await conn.create_session(cls, command, encoding=None, window=WINDOW)
+        chan, stream = await conn.create_session(cls, command, encoding=None, window=WINDOW, max_pktsize=MAX_PACKET)
         assert isinstance(stream, RemoteStream)
         stream._chan = chan
         return stream
