@@ -12,7 +12,8 @@ the same run:
 3. ``ttes-console --config <sandbox profile>`` in a 200×50 tmux window (through
    ``bench/_journal_tui.py``, which notes when each key is read, handled and drawn), Journal tab
    (``1``): entries/s to the screen from the view's status line (entries held + dropped, sampled
-   with ``tmux capture-pane``); key latency: ``t`` sent with ``tmux send-keys`` during the flood,
+   with ``capture-pane`` through one tmux control-mode client, so that polling the screen does
+   not start a process every few ms); key latency: ``t`` sent with ``send-keys`` during the flood,
    timed until the rows on screen change between with and without timestamps (the floor of that
    measurement, one ``capture-pane``, is printed beside it), and split into terminal and app
    time; then peak RSS of the TUI process once 1,000,000 entries have gone through the view
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import re
 import shlex
@@ -122,8 +124,60 @@ def tmux(*args: str) -> str:
     return subprocess.run(["tmux", *args], capture_output=True, text=True, check=False).stdout
 
 
+class TmuxControl:
+    """One tmux control-mode client (``tmux -C``, pane output off) that captures the screen and
+    sends keys without starting a process each time: a ``tmux capture-pane`` process costs 4–6 ms
+    of CPU, which the polling loop would take from the machine it measures; here a capture is
+    ~0.1 ms of the tmux server's time."""
+
+    def __init__(self, session: str) -> None:
+        self.proc = subprocess.Popen(
+            ["tmux", "-C", "attach", "-f", "no-output", "-t", session],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            bufsize=1,
+        )
+
+    def command(self, line: str) -> list[str]:
+        """Run one tmux command; its output lines."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        while True:  # skip notifications and the attach's own block: ours are flagged 1
+            got = self.proc.stdout.readline()
+            if not got:
+                raise SystemExit("bench: the tmux control client ended")
+            if got.startswith("%begin") and got.split()[-1] == "1":
+                break
+        out: list[str] = []
+        while not (got := self.proc.stdout.readline()).startswith(("%end", "%error")):
+            out.append(got.rstrip("\n"))
+        return out
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+        self.proc.wait(5)
+
+
+_control: list[TmuxControl] = []
+
+
 def screen() -> list[str]:
+    if _control:
+        return _control[0].command(f"capture-pane -p -t {SESSION}")
     return tmux("capture-pane", "-p", "-t", SESSION).splitlines()
+
+
+def send_keys(key: str) -> None:
+    if _control:
+        _control[0].command(f"send-keys -t {SESSION} {key}")
+    else:
+        tmux("send-keys", "-t", SESSION, key)
 
 
 def status(lines: list[str]) -> tuple[int, int] | None:
@@ -160,7 +214,7 @@ def focus_view() -> None:
     for _ in range(20):
         if "Wrap" in screen()[-1]:
             return
-        tmux("send-keys", "-t", SESSION, "Tab")
+        send_keys("Tab")
         time.sleep(0.4)
     raise SystemExit("bench: could not focus the journal view:\n" + "\n".join(screen()))
 
@@ -195,9 +249,10 @@ def run_tui(config: Path, environ: dict[str, str], args: argparse.Namespace) -> 
     out: dict[str, Any] = {}
     try:
         pid = int(tmux("display", "-p", "-t", SESSION, "#{pane_pid}").strip())
+        _control.append(TmuxControl(SESSION))
         wait_for(lambda: any("Journal" in line for line in screen()), 60, "the dashboard")
         out["rss_first_paint"] = memory(pid)[0]
-        tmux("send-keys", "-t", SESSION, "1")
+        send_keys("1")
         time.sleep(0.5)
         focus_view()
         wait_for(lambda: (status(screen()) or (0, 0))[0] > 5000, 60, "the journal flood")
@@ -225,11 +280,11 @@ def run_tui(config: Path, environ: dict[str, str], args: argparse.Namespace) -> 
                 continue
             start = time.perf_counter()
             sent = time.time()
-            tmux("send-keys", "-t", SESSION, "t")
+            send_keys("t")
             while timestamps_shown(screen()) is not (not before):
                 if time.perf_counter() - start > 5:
                     break
-                time.sleep(POLL_SECONDS)  # each capture-pane costs tmux a screen dump: leave the CPUs to the TUI
+                time.sleep(POLL_SECONDS)  # each capture costs tmux a screen dump: leave the CPUs to the TUI
             latencies.append(time.perf_counter() - start)
             splits.append(_split(stamps, sent))
             if latencies[-1] > 5:
@@ -252,6 +307,8 @@ def run_tui(config: Path, environ: dict[str, str], args: argparse.Namespace) -> 
     finally:
         tmux("send-keys", "-t", SESSION, "q")
         time.sleep(1.0)
+        while _control:
+            _control.pop().close()
         tmux("kill-session", "-t", SESSION)
     return out
 
