@@ -34,6 +34,7 @@ BATCH_SECONDS = 0.05
 BATCH_ENTRIES = 500
 BACKOFF_FIRST = 0.2
 BACKOFF_MAX = 10.0
+CLOSE_SECONDS = 5.0
 READ_SIZE = 64 * 1024  # ≈ 55 entries parsed between two turns of the event loop
 _SUDO_PASSWORD = ("password is required", "terminal is required", "no tty present", "askpass")
 
@@ -159,7 +160,7 @@ async def follow_journal(
     finally:
         task.cancel()
         with contextlib.suppress(BaseException):
-            await task
+            await asyncio.wait({task}, timeout=CLOSE_SECONDS)  # the reader's own closing is bounded too
 
 
 class _Reader:

@@ -8,6 +8,7 @@ The profile's ``jump_host`` is used as a ProxyJump; ``~/.ssh/config`` and the ag
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shlex
 import socket
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 KEEPALIVE_INTERVAL = 15.0
 KEEPALIVE_COUNT_MAX = 3
+CLOSE_SECONDS = 2.0
 # asyncssh's ciphers with AES-GCM first (its default puts ChaCha20-Poly1305 first): with AES-NI it
 # costs both ends much less CPU a packet, which a journal flood is made of (1.6x the entries/s over
 # loopback). Every one of them is an OpenSSH default, so any sshd still finds one it offers.
@@ -94,11 +96,14 @@ class SshConnection:
         return CommandResult(status, _text(result.stdout), _text(result.stderr))
 
     async def close(self) -> None:
-        self._conn.close()
-        await self._conn.wait_closed()
-        if self._jump is not None:
-            self._jump.close()
-            await self._jump.wait_closed()
+        """Close the connection (and the jump host's), waiting at most CLOSE_SECONDS for each to
+        confirm: this runs while a cancelled stream unwinds, so an unbounded wait for a peer
+        that has gone could hold a finished ``logs -f`` open forever."""
+        for conn in (self._conn, self._jump):
+            if conn is not None:
+                conn.close()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(conn.wait_closed(), CLOSE_SECONDS)
 
     async def __aenter__(self) -> SshConnection:
         return self

@@ -17,6 +17,7 @@ from sandbox.ssh import SshPart, profile_for
 from services.config import render_profile_toml
 
 ROOT = Path(__file__).resolve().parent.parent
+CLI_SECONDS = 120.0  # a command that hangs fails its test instead of holding up the run
 
 
 @pytest.fixture
@@ -52,7 +53,12 @@ async def _cli(config: Path, *args: str, stdout: int = asyncio.subprocess.PIPE) 
         cwd=ROOT,
         env=env,
     )
-    out, err = await proc.communicate()
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), CLI_SECONDS)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        raise AssertionError(f"ttes-console {' '.join(args)} did not finish within {CLI_SECONDS:.0f} s") from None
     return proc.returncode or 0, out or b"", err
 
 
