@@ -291,3 +291,36 @@ async def test_wrap_is_instant_on_a_full_buffer_and_follows_the_newest() -> None
         await pilot.pause()
         cursor = view.buffer.entry_at_cursor()
         assert cursor is not None and plain_line(cursor, timestamps=True)[:25] in "\n".join(_screen_text(view))
+
+
+class TabsApp(App[None]):
+    def compose(self) -> ComposeResult:
+        from textual.widgets import Static, TabbedContent, TabPane
+
+        with TabbedContent(initial="other"):
+            with TabPane("Other", id="other"):
+                yield Static("the tab on screen")
+            with TabPane("Journal", id="journal"):
+                yield JournalView(max_entries=500)
+
+
+async def test_a_hidden_view_lays_nothing_out_and_catches_up_when_shown() -> None:
+    """Entries for a tab that is not shown change nothing on screen (a new size would lay out the
+    tab that is shown, as often as entries come); showing the tab catches up to the newest."""
+    from textual.widgets import TabbedContent
+
+    gen = JournalGen(t0=datetime(2026, 1, 1, tzinfo=UTC).timestamp(), backlog=400)
+    parser = JournalParser()
+    app = TabsApp()
+    async with app.run_test(size=(100, 20)) as pilot:
+        view = app.query_one(JournalView)
+        for start in range(1, 400, 50):
+            view.add_entries([parser.parse(gen.line(s)) for s in range(start, start + 50)])
+            await pilot.pause(0.05)
+        await pilot.pause(0.3)
+        assert view.entry_count == 400 and view.virtual_size.height == 0
+        app.query_one(TabbedContent).active = "journal"
+        await _until(pilot, lambda: view.virtual_size.height == 400)
+        await pilot.pause()
+        assert view.last_visible().seqnum == 400
+        assert any(plain_line(view.last_visible(), timestamps=True)[:12] in row for row in _screen_text(view))

@@ -105,6 +105,7 @@ class JournalView(ScrollView, can_focus=True):
         self._width_cache = 0
         self._followed_at = 0.0
         self._catch_up_timer: Timer | None = None
+        self._behind = False  # entries came while the view was not on screen
 
     # --- data in ------------------------------------------------------------------------------
 
@@ -116,26 +117,34 @@ class JournalView(ScrollView, can_focus=True):
         if removed and not self.follow:
             self.scroll_to(y=max(0, self.scroll_y - removed), animate=False, immediate=True)
             self.refresh()
-        if not (self.wrap and self.follow):  # wrapped and following, the catch-up resizes (fewer wraps in a flood)
-            self._resize()
         if self.follow:
             self.buffer.cursor = self.buffer.visible[-1] if self.buffer.visible else None
-            # In a flood, scroll and repaint at most every FOLLOW_SECONDS: each repaint draws every
-            # row afresh, and fewer of them leave the loop to the stream and the keys.
-            wait = self._followed_at + FOLLOW_SECONDS - time.monotonic()
-            if wait <= 0:
-                self._catch_up()
-            elif self._catch_up_timer is None:
-                self._catch_up_timer = self.set_timer(wait, self._catch_up)
+        # The new size and (following) the scroll to the newest: at most every FOLLOW_SECONDS.
+        # A new virtual size lays out the whole screen, and in a flood each repaint draws every
+        # row afresh; fewer of them leave the loop to the stream and the keys.
+        wait = self._followed_at + FOLLOW_SECONDS - time.monotonic()
+        if wait <= 0:
+            self._catch_up()
+        elif self._catch_up_timer is None:
+            self._catch_up_timer = self.set_timer(wait, self._catch_up)
 
     def _catch_up(self) -> None:
         self._catch_up_timer = None
+        if not self.is_on_screen:  # another tab shows: nothing to lay out until this one does (on_show)
+            self._behind = True
+            return
+        self._behind = False
         self._followed_at = time.monotonic()
+        self._resize()
         if self.follow:
-            if self.wrap:
-                self._resize()
             self.scroll_end(animate=False, immediate=True, x_axis=False)
             self.refresh()
+
+    def on_show(self) -> None:
+        if self._behind:
+            self._catch_up()
+            if self.follow:  # again once the new size is laid out (no scrollbar, no scrolling before)
+                self.scroll_end(animate=False, x_axis=False)
 
     def clear(self) -> None:
         self.buffer.clear()

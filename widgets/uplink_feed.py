@@ -220,13 +220,21 @@ class UplinkFeedView(ScrollView, can_focus=True):
         # rows arrived, 20–40 ms on a busy machine, and every one of them delays the keys queued behind it).
         self.set_interval(REPAINT_SECONDS, self._tick)
 
+    def on_show(self) -> None:
+        if self._dirty:
+            self._repaint()
+            if self._cursor is None:  # again once the new size is laid out (no scrollbar, no scrolling before)
+                self.scroll_end(animate=False, x_axis=False)
+
     def _after_change(self, immediate: bool = False) -> None:
         self._dirty = True
         if immediate:  # the operator did something: show it now
             self._repaint()
 
     def _tick(self) -> None:
-        if not self._dirty:
+        # Not on screen (another tab shows): wait. A new virtual size lays out the whole screen,
+        # which would redraw the tab that does show, ten times a second, for rows nobody sees.
+        if not self._dirty or not self.is_on_screen:
             return
         self._ticks_waited += 1
         if self._added_since_repaint >= FLOOD_ROWS and self._ticks_waited < FLOOD_REPAINT_TICKS:

@@ -20,6 +20,7 @@ from services.journal import follow_journal
 from services.journal_parse import JournalEntry, printable
 from services.ssh import fetch_host_key, trust_host_key
 from services.stack import Stack
+from tui import heap
 from tui.panes import Pane
 from widgets.journal_view import JournalView
 
@@ -104,6 +105,7 @@ class JournalPane(Pane):
                 if batch.entries:
                     view.add_entries(batch.entries)
                     self._last_cursor = batch.entries[-1].cursor
+                    heap.sweep_young()
                 view.connection = batch.state.describe()
         except HostKeyMismatch as exc:
             self._fail(str(exc))
