@@ -320,7 +320,7 @@ async def test_a_hidden_view_lays_nothing_out_and_catches_up_when_shown() -> Non
         await pilot.pause(0.3)
         assert view.entry_count == 400 and view.virtual_size.height == 0
         app.query_one(TabbedContent).active = "journal"
-        await _until(pilot, lambda: view.virtual_size.height == 400)
-        await pilot.pause()
-        assert view.last_visible().seqnum == 400
-        assert any(plain_line(view.last_visible(), timestamps=True)[:12] in row for row in _screen_text(view))
+        newest = view.last_visible()
+        assert newest.seqnum == 400
+        await _until(pilot, lambda: any(plain_line(newest, timestamps=True)[:12] in row for row in _screen_text(view)))
+        assert view.virtual_size.height == 400
