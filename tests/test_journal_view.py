@@ -18,6 +18,7 @@ from sandbox.ssh import SshPart, profile_for
 from services.config import Profile
 from services.journal_parse import JournalParser
 from services.stack import Stack
+from tests.hidden_tab import HiddenTabApp
 from tui.panes.journal import JournalPane
 from tui.screens.journal_entry import JournalEntryScreen
 from widgets.journal_buffer import plain_line
@@ -293,25 +294,13 @@ async def test_wrap_is_instant_on_a_full_buffer_and_follows_the_newest() -> None
         assert cursor is not None and plain_line(cursor, timestamps=True)[:25] in "\n".join(_screen_text(view))
 
 
-class TabsApp(App[None]):
-    def compose(self) -> ComposeResult:
-        from textual.widgets import Static, TabbedContent, TabPane
-
-        with TabbedContent(initial="other"):
-            with TabPane("Other", id="other"):
-                yield Static("the tab on screen")
-            with TabPane("Journal", id="journal"):
-                yield JournalView(max_entries=500)
-
 
 async def test_a_hidden_view_lays_nothing_out_and_catches_up_when_shown() -> None:
     """Entries for a tab that is not shown change nothing on screen (a new size would lay out the
     tab that is shown, as often as entries come); showing the tab catches up to the newest."""
-    from textual.widgets import TabbedContent
-
     gen = JournalGen(t0=datetime(2026, 1, 1, tzinfo=UTC).timestamp(), backlog=400)
     parser = JournalParser()
-    app = TabsApp()
+    app = HiddenTabApp(JournalView(max_entries=500))
     async with app.run_test(size=(100, 20)) as pilot:
         view = app.query_one(JournalView)
         for start in range(1, 400, 50):
@@ -319,7 +308,7 @@ async def test_a_hidden_view_lays_nothing_out_and_catches_up_when_shown() -> Non
             await pilot.pause(0.05)
         await pilot.pause(0.3)
         assert view.entry_count == 400 and view.virtual_size.height == 0
-        app.query_one(TabbedContent).active = "journal"
+        app.show_view()
         newest = view.last_visible()
         assert newest.seqnum == 400
         await _until(pilot, lambda: any(plain_line(newest, timestamps=True)[:12] in row for row in _screen_text(view)))

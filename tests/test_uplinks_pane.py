@@ -14,6 +14,7 @@ from sandbox.mqtt import MqttPart
 from services.config import IotSettings, Profile
 from services.stack import Stack, StackParameter
 from services.uplinks import parse_message
+from tests.hidden_tab import HiddenTabApp
 from tui.panes.uplinks import UplinksPane
 from widgets.device_table import DeviceTable, sparkline
 from widgets.uplink_detail import UplinkDetail
@@ -149,30 +150,18 @@ async def test_rows_are_cut_to_the_width_whatever_their_characters() -> None:
         assert "bell\\x07 and \\x1b[31m escape" in rows[2].text and "\x07" not in rows[2].text
 
 
-class TabsApp(App[None]):
-    def compose(self) -> ComposeResult:
-        from textual.widgets import Static, TabbedContent, TabPane
-
-        with TabbedContent(initial="other"):
-            with TabPane("Other", id="other"):
-                yield Static("the tab on screen")
-            with TabPane("Uplinks", id="uplinks"):
-                yield UplinkFeedView(max_lines=100)
-
 
 async def test_a_hidden_feed_lays_nothing_out_and_catches_up_when_shown() -> None:
     """Rows for a feed whose tab is not shown wait (a new size would lay out the tab that is
     shown ten times a second); showing the tab shows the newest."""
-    from textual.widgets import TabbedContent
-
-    app = TabsApp()
+    app = HiddenTabApp(UplinkFeedView(max_lines=100))
     async with app.run_test(size=(150, 12)) as pilot:
         view = app.query_one(UplinkFeedView)
         for n in range(30):
             view.add_lines([_row(f"uplink {n}")])
         await pilot.pause(0.3)  # three repaint ticks
         assert view.virtual_size.height == 0
-        app.query_one(TabbedContent).active = "uplinks"
+        app.show_view()
         await pilot.pause(0.3)
         assert view.virtual_size.height == 31
         assert "uplink 29" in "\n".join(view.render_line(y).text for y in range(view.size.height))
