@@ -176,7 +176,7 @@ class JournalParser:
         return JournalEntry(*self.parse_row(line))
 
     def parse_row(self, line: bytes | str) -> Row:
-        """:meth:`parse`, giving the entry's ``as_row()`` (the stream's hot path makes no objects)."""
+        """:meth:`parse`, giving the entry's ``as_row()`` (no entry object: rows go to a buffer as they are)."""
         if isinstance(line, bytes):
             raw = line
             try:
