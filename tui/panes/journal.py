@@ -26,6 +26,7 @@ from widgets.journal_view import JournalView
 
 INITIAL_LINES = 1000
 STATUS_SECONDS = 0.5
+SWEEP_ENTRIES = 1000  # a young GC pass after this many entries (see heap.sweep_young)
 
 
 class JournalPane(Pane):
@@ -100,12 +101,16 @@ class JournalPane(Pane):
             lines=None if self._last_cursor else min(INITIAL_LINES, self.profile.journal.buffer_entries),
             after_cursor=self._last_cursor,
         )
+        young = 0  # entries taken since the last young pass
         try:
             async for batch in stream:
                 if batch.entries:
                     view.add_entries(batch.entries)
                     self._last_cursor = batch.entries[-1].cursor
-                    heap.sweep_young()
+                    young += len(batch.entries)
+                    if young >= SWEEP_ENTRIES:
+                        heap.sweep_young()
+                        young = 0
                 view.connection = batch.state.describe()
         except HostKeyMismatch as exc:
             self._fail(str(exc))
