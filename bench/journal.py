@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import re
 import shlex
@@ -42,6 +41,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench._tmux import TmuxControl  # noqa: E402
 
 SESSION = "ttes-bench-journal"
 POLL_SECONDS = 0.002
@@ -122,46 +123,6 @@ async def service_reader(profile: Any, seconds: float) -> float:
 
 def tmux(*args: str) -> str:
     return subprocess.run(["tmux", *args], capture_output=True, text=True, check=False).stdout
-
-
-class TmuxControl:
-    """One tmux control-mode client (``tmux -C``, pane output off) that captures the screen and
-    sends keys without starting a process each time: a ``tmux capture-pane`` process costs 4–6 ms
-    of CPU, which the polling loop would take from the machine it measures; here a capture is
-    ~0.1 ms of the tmux server's time."""
-
-    def __init__(self, session: str) -> None:
-        self.proc = subprocess.Popen(
-            ["tmux", "-C", "attach", "-f", "no-output", "-t", session],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            bufsize=1,
-        )
-
-    def command(self, line: str) -> list[str]:
-        """Run one tmux command; its output lines."""
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(line + "\n")
-        self.proc.stdin.flush()
-        while True:  # skip notifications and the attach's own block: ours are flagged 1
-            got = self.proc.stdout.readline()
-            if not got:
-                raise SystemExit("bench: the tmux control client ended")
-            if got.startswith("%begin") and got.split()[-1] == "1":
-                break
-        out: list[str] = []
-        while not (got := self.proc.stdout.readline()).startswith(("%end", "%error")):
-            out.append(got.rstrip("\n"))
-        return out
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError):
-            assert self.proc.stdin is not None
-            self.proc.stdin.close()
-        self.proc.wait(5)
 
 
 _control: list[TmuxControl] = []
