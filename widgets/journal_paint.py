@@ -121,6 +121,24 @@ class JournalPainter:
             index -= 1
         return rows[-height:] if len(rows) > height else rows
 
+    def wrapped_top_for(
+        self, index: int, top: int, width: int, height: int, *, at_end: bool, center: bool, timestamps: bool
+    ) -> int | None:
+        """Where a wrapped screen showing entry ``top`` first must start instead so that visible
+        entry ``index`` is whole on it (in the middle, with ``center``); None when it is already."""
+        layout = self.layout(top, width, height, at_end=at_end, timestamps=timestamps)
+        (first, first_part), (last, last_part) = layout[0], layout[-1]
+        above = index < first or (index == first and first_part > 0)
+        last_rows = len(self.parts(self.buffer.visible[last], width, timestamps))
+        below = index > last or (index == last and last_part < last_rows - 1)
+        if not (above or below):
+            return None
+        if center:
+            return self.top_for(index, width, height // 2 + 1, timestamps=timestamps)
+        if above:
+            return index
+        return self.top_for(index, width, height, timestamps=timestamps)
+
     # --- one entry ------------------------------------------------------------------------------
 
     def parts(self, entry_id: int, wrap_width: int, timestamps: bool) -> tuple[Strip, ...]:

@@ -363,30 +363,23 @@ class JournalView(ScrollView, can_focus=True):
         height = max(1, region.height)
         top = int(self.scroll_y)
         if self.wrap:
-            self._scroll_to_wrapped(index, max(1, region.width), height, center)
+            wrapped_top = self.painter.wrapped_top_for(
+                index,
+                top,
+                max(1, region.width),
+                height,
+                at_end=self._at_end(),
+                center=center,
+                timestamps=self.show_timestamps,
+            )
+            if wrapped_top is not None:
+                self.scroll_to(y=wrapped_top, animate=False, immediate=True)
         elif center and not (top <= index < top + height):
             self.scroll_to(y=max(0, index - height // 2), animate=False, immediate=True)
         elif index < top:
             self.scroll_to(y=index, animate=False, immediate=True)
         elif index >= top + height:
             self.scroll_to(y=index - height + 1, animate=False, immediate=True)
-
-    def _scroll_to_wrapped(self, index: int, width: int, height: int, center: bool) -> None:
-        painter, timestamps = self.painter, self.show_timestamps
-        layout = painter.layout(int(self.scroll_y), width, height, at_end=self._at_end(), timestamps=timestamps)
-        (first, first_part), (last, last_part) = layout[0], layout[-1]
-        above = index < first or (index == first and first_part > 0)
-        last_rows = len(painter.parts(self.buffer.visible[last], width, timestamps))
-        below = index > last or (index == last and last_part < last_rows - 1)
-        if not (above or below):
-            return
-        if center:
-            top = painter.top_for(index, width, height // 2 + 1, timestamps=timestamps)
-        elif above:
-            top = index
-        else:
-            top = painter.top_for(index, width, height, timestamps=timestamps)
-        self.scroll_to(y=top, animate=False, immediate=True)
 
     def _at_end(self) -> bool:
         return self.scroll_y >= self.max_scroll_y
