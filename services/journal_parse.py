@@ -98,8 +98,8 @@ class JournalParser:
         self._last_namespace: str | None = ""  # None: the last entry's message is kept whole (_last_text)
         self._last_text = ""
         self._shared: dict[Any, _Shared] = {}
-        self._middles: dict[str, _Shared] = {}  # the fields between __SEQNUM and MESSAGE (see _layout)
-        self._quick: dict[bytes, _Shared] = {}  # the same with ',"MESSAGE":' after them, as bytes
+        # the fields between __SEQNUM and MESSAGE, with ',"MESSAGE":' after them (see parse_lines)
+        self._quick: dict[bytes, _Shared] = {}
         self._quick_last: tuple[bytes, _Shared] = (b"\0", ((), 6))
         self._words: dict[str, str] = {}
         self._values = msgspec.json.Decoder(list[str | list[int] | None])
@@ -183,38 +183,11 @@ class JournalParser:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError:
                 line = raw.decode("utf-8", errors="backslashreplace")
-        fast = self._layout(line)
-        if fast is None:
-            fast = self._fast(line)
+        fast = self._fast(line)
         if fast is None:
             return self._full(line)
         cursor, seqnum, realtime, text, shared = fast
         return self._entry(cursor, seqnum, realtime, text, shared)
-
-    def _layout(self, line: str) -> tuple[str, int, int, str, _Shared] | None:
-        """journald's usual layout, in one regex match: the per-entry fields first, ``MESSAGE`` last.
-
-        ``,"MESSAGE":"`` can only be structure (inside a JSON string every quote is escaped), and the
-        fields between the two must be a run already fully decoded, so this gives what
-        :meth:`_full` would.
-        """
-        head = _HEAD.match(line)
-        if head is None:
-            return None
-        at = line.rfind(',"MESSAGE":"')
-        if at < head.end() - 1:
-            return None
-        shared = self._middles.get(line[head.end() : at + 1])
-        if shared is None:
-            return None
-        try:
-            text, end = _scanstring(line, at + 12, True)
-        except ValueError:
-            return None
-        if line[end:] != "}" and line[end:].rstrip() != "}":
-            return None
-        cursor, realtime, seqnum = head.group(1, 2, 3)
-        return cursor, _seqnum(seqnum, cursor), int(realtime), text, shared
 
     def _fast(self, line: str) -> tuple[str, int, int, str, _Shared] | None:
         if line[-1:] != "}" or line[:1] != "{":
@@ -285,10 +258,8 @@ class JournalParser:
         head = _HEAD.match(line)
         at = line.rfind(',"MESSAGE":"')
         if head is not None and at >= head.end() - 1 and isinstance(raw_message, str) and _ends_line(line, at + 12):
-            if len(self._middles) > 1024:
-                self._middles.clear()
+            if len(self._quick) > 1024:
                 self._quick.clear()
-            self._middles[line[head.end() : at + 1]] = shared
             self._quick[line[head.end() : at + 11].encode()] = shared
         seqnum = _seqnum(obj.get("__SEQNUM"), cursor)
         return self._entry(cursor, seqnum, to_int(obj.get("__REALTIME_TIMESTAMP")), text, shared)
