@@ -16,7 +16,7 @@ from sandbox.core import SandboxContext
 from sandbox.journal_gen import JournalGen
 from sandbox.ssh import SshPart, profile_for
 from services.config import Profile
-from services.journal_parse import JournalParser
+from services.journal_parse import JournalEntry, JournalParser
 from services.stack import Stack
 from tests.hidden_tab import HiddenTabApp
 from tui.panes.journal import JournalPane
@@ -164,18 +164,29 @@ class ViewApp(App[None]):
         yield JournalView(max_entries=self.max_entries)
 
 
+class Journal:
+    """The sandbox's journal from 2026-01-01 (``backlog`` entries), parsed in order as a stream does."""
+
+    def __init__(self, backlog: int) -> None:
+        self.gen = JournalGen(t0=datetime(2026, 1, 1, tzinfo=UTC).timestamp(), backlog=backlog)
+        self.parser = JournalParser()
+
+    def take(self, start: int, stop: int) -> list[JournalEntry]:
+        """Entries ``start`` to ``stop - 1``."""
+        return [self.parser.parse(self.gen.line(s)) for s in range(start, stop)]
+
+
 async def test_buffer_is_bounded_and_counts_what_it_dropped() -> None:
-    gen = JournalGen(t0=datetime(2026, 1, 1, tzinfo=UTC).timestamp(), backlog=400)
-    parser = JournalParser()
+    journal = Journal(400)
     app = ViewApp()
     async with app.run_test(size=(80, 20)) as pilot:
         view = app.query_one(JournalView)
-        view.add_entries([parser.parse(gen.line(s)) for s in range(1, 251)])
+        view.add_entries(journal.take(1, 251))
         assert (view.entry_count, view.dropped) == (100, 150)
         assert view.last_visible().seqnum == 250 and view.visible_count == 100
         assert view.virtual_size.height == 100
         await pilot.press("w")
-        view.add_entries([parser.parse(gen.line(s)) for s in range(251, 401)])
+        view.add_entries(journal.take(251, 401))
         await pilot.pause(0.5)  # following repaints at most every 200 ms
         assert (view.entry_count, view.dropped) == (100, 300)
         last_time = list(view.visible_text())[-1].split()[0]
@@ -186,9 +197,8 @@ async def test_buffer_is_bounded_and_counts_what_it_dropped() -> None:
 def test_buffer_keeps_each_entry_but_its_cursor() -> None:
     from widgets.journal_buffer import JournalBuffer
 
-    gen = JournalGen(t0=datetime(2026, 1, 1, tzinfo=UTC).timestamp(), backlog=400)
-    parser = JournalParser()
-    entries = [parser.parse(gen.line(s)) for s in range(1, 301)]
+    journal = Journal(400)
+    entries = journal.take(1, 301)
     buffer = JournalBuffer(200)
     buffer.add(entries[:150])
     buffer.add(entries[150:])
@@ -210,14 +220,13 @@ async def test_a_flood_leaves_no_drawn_lines_to_the_cyclic_collector() -> None:
     In a flood every batch evicts entries and every repaint draws new lines; lines the collector
     has to find (cycles) pile up and are freed in one full pass that stalls the app for 100 ms+.
     """
-    gen = JournalGen(t0=datetime(2026, 1, 1, tzinfo=UTC).timestamp(), backlog=4000)
-    parser = JournalParser()
+    journal = Journal(4000)
     app = ViewApp()
     async with app.run_test(size=(120, 40)) as pilot:
         view = app.query_one(JournalView)
-        view.add_entries([parser.parse(gen.line(s)) for s in range(1, 201)])
+        view.add_entries(journal.take(1, 201))
         await pilot.pause()
-        batches = [[parser.parse(gen.line(s)) for s in range(b, b + 50)] for b in range(201, 3201, 50)]
+        batches = [journal.take(b, b + 50) for b in range(201, 3201, 50)]
         compositor = app.screen._compositor
         gc.collect()
         gc.disable()
@@ -257,12 +266,11 @@ async def test_wrapped_entries_show_every_part_and_no_blank_rows() -> None:
 
 async def test_wrap_is_instant_on_a_full_buffer_and_follows_the_newest() -> None:
     """Only the entries on screen are wrapped: toggling costs one screen, whatever the buffer holds."""
-    gen = JournalGen(t0=datetime(2026, 1, 1, tzinfo=UTC).timestamp(), backlog=30_000)
-    parser = JournalParser()
+    journal = Journal(30_000)
     app = ViewApp(max_entries=100_000)
     async with app.run_test(size=(80, 24)) as pilot:
         view = app.query_one(JournalView)
-        view.add_entries([parser.parse(gen.line(s)) for s in range(1, 30_001)])
+        view.add_entries(journal.take(1, 30_001))
         await pilot.pause()
         counted = []
         original = view.painter.parts
@@ -280,7 +288,7 @@ async def test_wrap_is_instant_on_a_full_buffer_and_follows_the_newest() -> None
         tail = plain_line(newest, timestamps=True).rstrip()[-20:]
         assert tail in "".join(rows[-4:])  # the newest entry ends on the bottom rows
         assert all(rows), rows
-        view.add_entries([parser.parse(gen.line(s)) for s in range(30_001, 30_003)])
+        view.add_entries(journal.take(30_001, 30_003))
         await pilot.pause(0.5)  # following repaints at most every 200 ms
         newest = view.buffer.entry(view.buffer.visible[-1])
         assert plain_line(newest, timestamps=True).rstrip()[-20:] in "".join(_screen_text(view)[-4:])
@@ -298,13 +306,12 @@ async def test_wrap_is_instant_on_a_full_buffer_and_follows_the_newest() -> None
 async def test_a_hidden_view_lays_nothing_out_and_catches_up_when_shown() -> None:
     """Entries for a tab that is not shown change nothing on screen (a new size would lay out the
     tab that is shown, as often as entries come); showing the tab catches up to the newest."""
-    gen = JournalGen(t0=datetime(2026, 1, 1, tzinfo=UTC).timestamp(), backlog=400)
-    parser = JournalParser()
+    journal = Journal(400)
     app = HiddenTabApp(JournalView(max_entries=500))
     async with app.run_test(size=(100, 20)) as pilot:
         view = app.query_one(JournalView)
         for start in range(1, 400, 50):
-            view.add_entries([parser.parse(gen.line(s)) for s in range(start, start + 50)])
+            view.add_entries(journal.take(start, start + 50))
             await pilot.pause(0.05)
         await pilot.pause(0.3)
         assert view.entry_count == 400 and view.virtual_size.height == 0

@@ -35,7 +35,7 @@ def sweep_young() -> None:
     A flood's new objects (a journal row is a tuple) leave the young generation at its next
     pass, untracked. But the collector starts a young pass when allocations outnumber
     deallocations by 700, and a flood also frees as much as it makes (the oldest rows), so
-    30,000-40,000 rows piled up between passes and each pass held the loop for 5-12 ms, in the
+    10,000-40,000 rows piled up between passes and each pass held the loop for 5-12 ms, in the
     middle of repaints and keys. A pass every ~1,000 rows takes well under 1 ms. Not every batch:
     each young pass counts towards the next full one, which walks everything the app keeps.
     """
