@@ -7,8 +7,9 @@ absolute position since the buffer began, so ids stay valid while old entries ar
 (wrapping is the painter's business: it wraps only the entries on screen).
 
 Entries are kept as their ``as_row()`` tuples, made entries again (``from_row``) when drawn,
-opened or searched: plain tuples of strings and numbers are not tracked by the garbage collector,
-so 100,000 of them add nothing to the full collections that would otherwise stall the app.
+opened or searched: the garbage collector stops tracking a tuple of strings and numbers at its
+first young pass, so 100,000 of them add nothing to the full collections that would otherwise
+stall the app (until that pass they are young objects; see ``tui.heap.sweep_young``).
 A row's first item (``ROW_CURSOR``: journald's cursor, the stream's resume point) is not kept:
 the view never shows it, and at ~160 bytes it was a quarter of a buffered entry. The visible ids
 are an ``array`` of machine integers rather than a list of int objects.
