@@ -17,7 +17,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from services.changesets import plan_from_pages
+from services.changes.changesets import plan_from_pages
 
 RUNS = int(os.environ.get("BENCH_RUNS", "15"))
 TYPES = ("AWS::EC2::SecurityGroup", "AWS::RDS::DBInstance", "AWS::EC2::Instance", "AWS::S3::Bucket", "AWS::SNS::Topic")

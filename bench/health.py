@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from services import health
-from services.config import Profile
-from services.stack import Stack
+from services.core.config import Profile
+from services.health import run as health
+from services.stack.model import Stack
 from tests.health_sandbox import health_peers, silent_tcp, silent_udp, with_settings
 
 RUNS = int(os.environ.get("BENCH_RUNS", "15"))

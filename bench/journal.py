@@ -64,9 +64,9 @@ async def bare_reader(profile: Any, seconds: float, *, console_ciphers: bool = T
     else with asyncssh's defaults (ChaCha20 first, 32 KiB packets)."""
     import asyncssh
 
-    from services.journal import journal_argv
-    from services.journal_stream import MAX_PACKET
-    from services.ssh import ENCRYPTION_ALGS, quote_command
+    from services.core.ssh import ENCRYPTION_ALGS, quote_command
+    from services.journal.follow import journal_argv
+    from services.journal.stream import MAX_PACKET
 
     async with asyncssh.connect(
         profile.ssh.host,
@@ -98,7 +98,7 @@ async def bare_reader(profile: Any, seconds: float, *, console_ciphers: bool = T
 
 async def service_reader(profile: Any, seconds: float) -> float:
     """Entries/s out of ``follow_journal()`` (SSH, parsing, batching), after a warm-up."""
-    from services.journal import follow_journal
+    from services.journal.follow import follow_journal
 
     stream = follow_journal(profile, profile.ssh.host, lines=0)
     warm_until = time.monotonic() + 1.0
@@ -306,7 +306,7 @@ def main() -> int:
     parser.add_argument("--rss-timeout", type=float, default=180.0, help="stop waiting for --rss-entries after this")
     args = parser.parse_args()
 
-    from services.config import load_profile
+    from services.core.config import load_profile
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-journal-"))
     sandbox, config, environ = start_sandbox(workdir, args.rate)

@@ -9,7 +9,7 @@ same flood at once:
 
 - the baseline: a bare awscrt MQTT 3.1.1 subscriber (QoS 1, mTLS) that only counts;
 - the TUI: the Uplinks tab (UplinksPane in a Textual app) running in tmux at 200×50, through
-  services.iot (parse, per-device state, feed view).
+  services.uplinks.feed (parse, per-device state, feed view).
 
 Printed: each one's msg/s (first to last message), the TUI/baseline ratio, messages lost, the
 p95 latency of K keys sent with tmux's ``send-keys`` (through one control-mode client, so that
@@ -161,7 +161,7 @@ def tui_child(work: str, port: int, n: int) -> None:
     from textual.app import App, ComposeResult
     from textual.binding import Binding, BindingType
 
-    from services.config import IotSettings, Profile
+    from services.core.config import IotSettings, Profile
     from tui.panes.uplinks import UplinksPane
 
     w = Path(work)

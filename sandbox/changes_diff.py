@@ -15,7 +15,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from services.changes_classify import references
+from services.changes.classify import references
 
 NO_CHANGES_REASON = (
     "The submitted information didn't contain changes. Submit different information to create a change set."

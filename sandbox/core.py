@@ -1,7 +1,7 @@
 """The simulated deployment: starts its parts on loopback and describes them as a profile.
 
 ``async with Sandbox(workdir) as sb:`` starts every part in the running event loop (moto in a
-thread); ``sb.profile`` is a complete :class:`services.config.Profile` pointing at them and
+thread); ``sb.profile`` is a complete :class:`services.core.config.Profile` pointing at them and
 ``sb.environ`` holds the AWS credentials the sandbox accepts. The parts speak the real
 protocols, so the console's production code runs against them unchanged.
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
 
-from services.config import SECTIONS, Profile
+from services.core.config import SECTIONS, Profile
 
 STACK_NAME = "ttes-demo"
 REGION = "eu-west-1"

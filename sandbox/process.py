@@ -13,7 +13,7 @@ from pathlib import Path
 from types import TracebackType
 
 from sandbox.runner import env_path_for
-from services.errors import ConsoleError
+from services.core.errors import ConsoleError
 
 START_TIMEOUT = 60.0
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sandbox.core import SCENARIOS, Sandbox
-from services.config import render_profile_toml
+from services.core.config import render_profile_toml
 
 
 def env_path_for(config_path: Path) -> Path:

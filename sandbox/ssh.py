@@ -245,7 +245,7 @@ def _systemd_time(epoch: float) -> str:
 
 def profile_for(part: SshPart, **ssh: Any) -> Any:
     """A profile pointing at this part alone (tests and benchmarks that run no AWS part)."""
-    from services.config import Profile, SshSettings
+    from services.core.config import Profile, SshSettings
 
     settings = {**part.settings()["ssh"], **ssh}
     return Profile(name="sandbox-ssh", stack="ttes-demo", ssh=SshSettings(**settings))

@@ -136,7 +136,7 @@ SHOTS: list[Shot] = [
 
 async def take(shots: list[Shot]) -> None:
     from sandbox.process import SandboxProcess
-    from services.config import load_profile
+    from services.core.config import load_profile
     from tui.app import TtesConsoleApp
 
     key = lambda s: s.scenarios  # noqa: E731

@@ -15,7 +15,7 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Button, Input
 
-from services.config import Profile
+from services.core.config import Profile
 from tui.screens.changeset import ChangeSetScreen
 from widgets.changes_form import ParameterForm, ParameterRow
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from textual.app import App
 from textual.widgets import ProgressBar
 
-from services.config import Profile
+from services.core.config import Profile
 from tui.screens.snapshots import SnapshotScreen
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "snapshots.svg"

@@ -14,7 +14,7 @@ import pytest
 
 from sandbox.core import Sandbox
 from sandbox.process import SandboxProcess
-from services.config import Profile, load_profile
+from services.core.config import Profile, load_profile
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,7 +28,7 @@ class RunningSandbox:
     workdir: Path
 
     def profile(self, **overrides: str) -> Profile:
-        from services.config import Overrides
+        from services.core.config import Overrides
 
         return load_profile(self.config_path, Overrides(**overrides), environ={})
 

@@ -17,8 +17,8 @@ from typing import Any
 from sandbox.core import DOMAIN, PUBLIC_IP, STACK_NAME, SandboxContext
 from sandbox.dns import DnsPart
 from sandbox.web import WebPart
-from services.config import DnsSettings, Profile, SshSettings, TlsSettings
-from services.stack import Stack
+from services.core.config import DnsSettings, Profile, SshSettings, TlsSettings
+from services.stack.model import Stack
 
 
 def make_stack(status: str = "CREATE_COMPLETE", reason: str = "", **outputs: str) -> Stack:

@@ -10,8 +10,8 @@ from textual.widgets import Input, Static
 
 from sandbox.core import Sandbox
 from screenshots.changeset_shots import ChangeSetHost, press, save_changeset_screenshots, wait_until
-from services.audit import read_records
-from services.aws import AwsClients
+from services.core.audit import read_records
+from services.core.aws import AwsClients
 from tui.screens.changeset import ChangeSetScreen
 from widgets.changes_form import ParameterForm, ParameterRow
 

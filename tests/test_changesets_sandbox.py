@@ -11,14 +11,14 @@ import pytest
 import sandbox.changesets as sandbox_changesets
 from sandbox.core import Sandbox
 from sandbox.runner import write_profile
-from services.audit import read_records
-from services.aws import AwsClients
-from services.changes_execute import check_snapshot_guard, execute_change_set, follow_update
-from services.changesets import create_change_set, delete_change_set, describe_change_set, prepare_update
-from services.errors import ExecutionRefused, ReadOnlyRefused
-from services.snapshot_actions import create_snapshot
-from services.snapshots import find_databases, follow_snapshot
-from services.stack import load_stack
+from services.changes.changesets import create_change_set, delete_change_set, describe_change_set, prepare_update
+from services.changes.execute import check_snapshot_guard, execute_change_set, follow_update
+from services.core.audit import read_records
+from services.core.aws import AwsClients
+from services.core.errors import ExecutionRefused, ReadOnlyRefused
+from services.snapshots.actions import create_snapshot
+from services.snapshots.listing import find_databases, follow_snapshot
+from services.stack.model import load_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 

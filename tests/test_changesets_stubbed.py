@@ -17,13 +17,13 @@ import pytest
 from botocore.stub import Stubber
 
 from sandbox.aws import template_body
-from services.audit import read_records
-from services.aws import AwsClients
-from services.changes_classify import parameter_impact, parse_template, template_parameters
-from services.changesets import create_change_set, describe_change_set, validate_parameters
-from services.config import Profile
-from services.errors import InvalidParameter, ReadOnlyRefused, StackNotReady
-from services.stack import Stack, StackParameter
+from services.changes.changesets import create_change_set, describe_change_set, validate_parameters
+from services.changes.classify import parameter_impact, parse_template, template_parameters
+from services.core.audit import read_records
+from services.core.aws import AwsClients
+from services.core.config import Profile
+from services.core.errors import InvalidParameter, ReadOnlyRefused, StackNotReady
+from services.stack.model import Stack, StackParameter
 
 CREATED = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 CS_ARN = "arn:aws:cloudformation:eu-west-1:123456789012:changeSet/ttes-console-x/0a1b2c3d"
@@ -144,7 +144,7 @@ async def test_stub_no_changes_is_nothing_to_do_not_an_error(clients: StubbedCli
 
 async def test_stub_a_busy_stack_is_refused_before_creating(clients: StubbedClients) -> None:
     stack = Stack("ttes-prod", "id", "eu-west-1", "UPDATE_IN_PROGRESS", "", {}, (), (), None, None)
-    from services.changesets import UpdateDraft
+    from services.changes.changesets import UpdateDraft
 
     draft = UpdateDraft(stack=stack, declared=(), values={}, changed=(), impact={}, api_parameters=())
     clients.stubbers["cloudformation"].add_response(
@@ -225,8 +225,8 @@ def test_conditions_carry_parameters_to_the_resources_they_gate() -> None:
 async def test_stub_an_execution_that_fails_before_touching_the_stack_ends_the_follow(
     clients: StubbedClients,
 ) -> None:
-    from services.changes_execute import Execution, follow_update
-    from services.changesets import plan_from_pages
+    from services.changes.changesets import plan_from_pages
+    from services.changes.execute import Execution, follow_update
 
     plan = plan_from_pages(page([]), [])
     cfn = clients.stubbers["cloudformation"]

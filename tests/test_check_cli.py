@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from services.config import render_profile_toml
+from services.core.config import render_profile_toml
 from tests.conftest import RunningSandbox, run_cli
 from tests.health_sandbox import closed_port
 from tui.cli.check_cmd import plain_line
@@ -63,7 +63,7 @@ def test_unreachable_deployment_gives_a_verdict_not_a_traceback(sandbox: Running
 
 
 def test_plain_lines_neutralise_remote_text() -> None:
-    from services.health import CheckResult, Status
+    from services.health.run import CheckResult, Status
 
     line = plain_line(CheckResult("ssh", Status.OK, "SSH-2.0-evil\x1b]0;owned\x07 answers"))
     assert "\x1b" not in line and "\x07" not in line

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.config import Overrides, Profile, load_profile, render_profile_toml, resolve_profile
-from services.errors import ConfigError
+from services.core.config import Overrides, Profile, load_profile, render_profile_toml, resolve_profile
+from services.core.errors import ConfigError
 
 EXAMPLE = """
 default_profile = "prod-eu"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.devices import DeviceTracker, Seen
-from services.uplinks import GatewayRx, Uplink
+from services.uplinks.devices import DeviceTracker, Seen
+from services.uplinks.parse import GatewayRx, Uplink
 
 TOPIC = "lorawan/ttes-demo/app/things/dev-1/up"
 

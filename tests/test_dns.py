@@ -9,10 +9,10 @@ import pytest
 
 from sandbox.core import SandboxContext
 from sandbox.dns import STALE_IP, DnsPart
-from services import dns
-from services.config import DnsSettings
-from services.dns import Outcome
-from services.health import CheckContext, Status
+from services.core.config import DnsSettings
+from services.health import dns
+from services.health.dns import Outcome
+from services.health.run import CheckContext, Status
 from tests.health_sandbox import PUBLIC_IP, health_peers, make_stack, silent_udp, with_settings
 
 DOMAIN = "demo.ttes.test"

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from services import health, reach
-from services.config import Profile
-from services.errors import Unreachable
-from services.health import Check, CheckContext, CheckResult, Status
+from services.core.config import Profile
+from services.core.errors import Unreachable
+from services.health import reach
+from services.health import run as health
+from services.health.run import Check, CheckContext, CheckResult, Status
 from tests.health_sandbox import closed_port, health_peers, make_stack, silent_tcp, silent_udp, with_settings
 
 BUILTINS = ["stack", "dns", "tls", "https", "plaintext", "ssh"]
@@ -172,7 +173,7 @@ async def test_provider_modules_add_checks_and_a_broken_one_is_a_line_not_a_cras
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "good_checks.py").write_text(
-        "from services.health import Check, CheckResult, Status\n"
+        "from services.health.run import Check, CheckResult, Status\n"
         "async def service(ctx):\n"
         "    return CheckResult('service', Status.OK, 'lorawan-stack.service is active')\n"
         "HEALTH_CHECKS = [Check('service', service, 1.0)]\n"

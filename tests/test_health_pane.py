@@ -7,9 +7,9 @@ from pathlib import Path
 
 from textual.app import App, ComposeResult
 
-from services import health
-from services.config import Profile
-from services.health import Check, CheckContext, CheckResult, Status
+from services.core.config import Profile
+from services.health import run as health
+from services.health.run import Check, CheckContext, CheckResult, Status
 from tests.health_sandbox import eventually, health_peers
 from tui.panes.health import HealthPane
 from tui.screens.check_details import CheckDetailsScreen

@@ -14,11 +14,11 @@ import trustme
 
 from sandbox.core import SandboxContext
 from sandbox.mqtt import MqttPart
-from services.config import IotSettings, Profile
-from services.devices import DeviceTracker, Seen
-from services.errors import AuthFailed, ConfigError, Unreachable
-from services.iot import UplinkFeed, connection_filters, topic_filter
-from services.uplinks import Uplink
+from services.core.config import IotSettings, Profile
+from services.core.errors import AuthFailed, ConfigError, Unreachable
+from services.uplinks.devices import DeviceTracker, Seen
+from services.uplinks.feed import UplinkFeed, connection_filters, topic_filter
+from services.uplinks.parse import Uplink
 
 pytestmark = pytest.mark.usefixtures("fake_aws_credentials")
 

@@ -14,7 +14,7 @@ import pytest
 
 from sandbox.core import SandboxContext
 from sandbox.ssh import SshPart, profile_for
-from services.config import render_profile_toml
+from services.core.config import render_profile_toml
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI_SECONDS = 120.0  # a command that hangs fails its test instead of holding up the run

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sandbox.journal_gen import JournalGen
-from services.journal_parse import (
+from services.journal.parse import (
     JournalEntry,
     JournalParseError,
     JournalParser,
@@ -126,7 +126,7 @@ def test_console_format_roundtrip(level: str, message: str, fields: dict[str, in
 
 @given(st.binary(max_size=300))
 def test_garbage_lines_raise_parse_error_or_parse(raw: bytes) -> None:
-    from services.journal_parse import JournalParseError
+    from services.journal.parse import JournalParseError
 
     with contextlib.suppress(JournalParseError):
         JournalParser().parse(raw)
@@ -221,7 +221,7 @@ _VARIANTS = st.one_of(st.just(0), st.just(2), st.integers(0, 7))  # mostly in th
 def test_a_streams_lines_parse_as_they_do_one_by_one(messages: list[tuple[object, int]], cut: int, junk: bool) -> None:
     """parse_lines (the stream's hot path: messages decoded together, console-format ones kept
     whole) gives, entry for entry, what parse_row gives line by line, across two chunks."""
-    from services.journal_entry import unpack_row
+    from services.journal.entry import unpack_row
 
     lines = [_journald(seq, message, variant) for seq, (message, variant) in enumerate(messages, start=1)]
     lines[cut:cut] = [b"", b"not json", b"  "] if junk else [b"", b"  "]

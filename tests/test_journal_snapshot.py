@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from textual.app import App, ComposeResult
 
 from sandbox.journal_gen import JournalGen
-from services.journal_parse import JournalParser
+from services.journal.parse import JournalParser
 from widgets.journal_view import JournalView
 
 T0 = datetime(2026, 11, 26, 10, 48, tzinfo=UTC).timestamp()

@@ -10,10 +10,10 @@ import pytest
 
 from sandbox.core import SandboxContext
 from sandbox.ssh import SshPart, profile_for
-from services.errors import AuthFailed
-from services.journal import BATCH_ENTRIES, follow_journal, journal_argv, read_journal
-from services.ssh import quote_command
-from services.unit import unit_status
+from services.core.errors import AuthFailed
+from services.core.ssh import quote_command
+from services.health.unit import unit_status
+from services.journal.follow import BATCH_ENTRIES, follow_journal, journal_argv, read_journal
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ from textual.widgets import Tree
 from sandbox.core import SandboxContext
 from sandbox.journal_gen import JournalGen
 from sandbox.ssh import SshPart, profile_for
-from services.config import Profile
-from services.journal_parse import JournalEntry, JournalParser
-from services.stack import Stack
+from services.core.config import Profile
+from services.journal.parse import JournalEntry, JournalParser
+from services.stack.model import Stack
 from tests.hidden_tab import HiddenTabApp
 from tui.panes.journal import JournalPane
 from tui.screens.journal_entry import JournalEntryScreen
@@ -244,7 +244,7 @@ async def test_a_flood_leaves_no_drawn_lines_to_the_cyclic_collector() -> None:
 
 
 async def test_wrapped_entries_show_every_part_and_no_blank_rows() -> None:
-    from services.journal_parse import JournalEntry
+    from services.journal.parse import JournalEntry
 
     def entry(seq: int, message: str) -> JournalEntry:
         return JournalEntry("", seq, 1_780_000_000_000_000 + seq, "INFO", "grpc", message, "", ())

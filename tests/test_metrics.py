@@ -7,9 +7,9 @@ import json
 
 from textual.app import App, ComposeResult
 
-from services.aws import AwsClients
-from services.metrics import IOT_METRICS, load_iot_metrics
-from services.stack import load_stack
+from services.core.aws import AwsClients
+from services.stack.model import load_stack
+from services.uplinks.metrics import IOT_METRICS, load_iot_metrics
 from tests.conftest import RunningSandbox, run_cli
 from tui.panes.metrics import MetricsPane
 from widgets.metric_chart import MetricChart, bars
@@ -70,7 +70,7 @@ def test_check_reports_iot(sandbox: RunningSandbox) -> None:
 async def test_endpoint_comes_from_describe_endpoint_when_not_configured(aws_env: RunningSandbox) -> None:
     import dataclasses
 
-    from services.iot import resolve_endpoint
+    from services.uplinks.feed import resolve_endpoint
 
     profile = aws_env.profile()
     unset = dataclasses.replace(profile, iot=dataclasses.replace(profile.iot, endpoint=""))

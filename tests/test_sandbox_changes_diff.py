@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox.changes_diff import compute_changes, create_only
-from services.changes_classify import classify_changes, parse_template
+from services.changes.classify import classify_changes, parse_template
 
 TEMPLATE = """
 Parameters:

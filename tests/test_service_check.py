@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from sandbox.process import SandboxProcess
-from services.health import CheckContext, Status
-from services.unit_check import check_service
+from services.health.run import CheckContext, Status
+from services.health.unit_check import check_service
 from tests.conftest import RunningSandbox
 
 

@@ -11,8 +11,8 @@ import sys
 import pytest
 
 from sandbox.core import Sandbox
-from services.audit import read_records
-from services.errors import AccessDenied, ConfigError, ReadOnlyRefused
+from services.core.audit import read_records
+from services.core.errors import AccessDenied, ConfigError, ReadOnlyRefused
 from tui.cli import snapshot_cmd
 from tui.cli.session import Session
 

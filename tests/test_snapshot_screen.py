@@ -9,11 +9,11 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, ProgressBar, Static
 
 from sandbox.core import Sandbox
-from services.audit import read_records
-from services.aws import AwsClients
-from services.config import Profile
-from services.snapshots import find_databases, list_snapshots
-from services.stack import load_stack
+from services.core.audit import read_records
+from services.core.aws import AwsClients
+from services.core.config import Profile
+from services.snapshots.listing import find_databases, list_snapshots
+from services.stack.model import load_stack
 from tui.screens.snapshots import READ_ONLY_NOTE, ConfirmScreen, SnapshotScreen
 
 

@@ -11,10 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sandbox.core import Sandbox
-from services.audit import read_records
-from services.aws import AwsClients
-from services.config import SnapshotSettings
-from services.errors import (
+from services.core.audit import read_records
+from services.core.aws import AwsClients
+from services.core.config import SnapshotSettings
+from services.core.errors import (
     AccessDenied,
     DatabaseBusy,
     InvalidSnapshotName,
@@ -22,8 +22,8 @@ from services.errors import (
     SnapshotAlreadyExists,
     SnapshotQuotaExceeded,
 )
-from services.snapshot_actions import create_snapshot, delete_snapshot
-from services.snapshots import (
+from services.snapshots.actions import create_snapshot, delete_snapshot
+from services.snapshots.listing import (
     ELASTICACHE,
     RDS,
     Database,
@@ -39,7 +39,7 @@ from services.snapshots import (
     protects,
     validate_snapshot_name,
 )
-from services.stack import load_stack
+from services.stack.model import load_stack
 
 RDS_DB = Database("Database", "AWS::RDS::DBInstance", "ttes-demo-database-abc")
 REDIS = Database("Redis", "AWS::ElastiCache::ReplicationGroup", "ttes-demo-redis-abc")
@@ -142,7 +142,7 @@ def test_age_text() -> None:
 
 def test_service_layer_imports_no_ui_and_no_sdk() -> None:
     code = (
-        "import sys, services.snapshots; "
+        "import sys, services.snapshots.listing; "
         "bad = [m for m in ('textual', 'rich', 'boto3', 'botocore') if m in sys.modules]; "
         "print(','.join(bad))"
     )

@@ -1,4 +1,4 @@
-"""services.ssh against the sandbox SSH server: host keys always verified, errors as sentences."""
+"""services.core.ssh against the sandbox SSH server: host keys always verified, errors as sentences."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 
 from sandbox.core import SandboxContext
 from sandbox.ssh import SshPart, profile_for
-from services.errors import AuthFailed, ConfigError, HostKeyMismatch, HostKeyUnknown, Unreachable
-from services.ssh import connect, fetch_host_key, trust_host_key
+from services.core.errors import AuthFailed, ConfigError, HostKeyMismatch, HostKeyUnknown, Unreachable
+from services.core.ssh import connect, fetch_host_key, trust_host_key
 
 
 @pytest.fixture

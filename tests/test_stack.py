@@ -12,9 +12,9 @@ import pytest
 from botocore.stub import Stubber
 
 from sandbox.process import SandboxProcess
-from services.aws import AwsClients, caller_arn
-from services.errors import AccessDenied, CredentialsExpired, EndpointUnreachable, StackNotFound, Throttled
-from services.stack import follow_events, load_stack, new_events, stack_as_json
+from services.core.aws import AwsClients, caller_arn
+from services.core.errors import AccessDenied, CredentialsExpired, EndpointUnreachable, StackNotFound, Throttled
+from services.stack.model import follow_events, load_stack, new_events, stack_as_json
 from tests.conftest import RunningSandbox
 
 
@@ -122,7 +122,7 @@ async def test_boto3_calls_do_not_block_the_event_loop(aws_env: RunningSandbox) 
 
 def stubbed(profile_stack: str = "ttes-demo", aws_profile: str = "oncall") -> tuple[AwsClients, Stubber]:
     """A stub (botocore Stubber) in place of CloudFormation, for error responses only."""
-    from services.config import Profile
+    from services.core.config import Profile
 
     clients = AwsClients(Profile(name="stub", stack=profile_stack, aws_profile="", endpoint_url="http://127.0.0.1:9"))
     client = clients.client("cloudformation")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from services import tls
-from services.errors import Unreachable
-from services.health import CheckContext, Status
+from services.core.errors import Unreachable
+from services.health import tls
+from services.health.run import CheckContext, Status
 from tests.health_sandbox import closed_port, health_peers, make_stack, silent_tcp, with_settings
 
 DOMAIN = "demo.ttes.test"
@@ -93,7 +93,7 @@ def test_san_matching(pattern: str, name: str, matches: bool) -> None:
 
 
 async def test_a_missing_ca_file_is_a_configuration_problem_not_a_verdict_on_the_server(tmp_path: Path) -> None:
-    from services.health import registered_checks, run_one
+    from services.health.run import registered_checks, run_one
 
     async with health_peers(tmp_path) as peers:
         profile = with_settings(peers.profile, tls={"ca_file": str(tmp_path / "nope.pem")})

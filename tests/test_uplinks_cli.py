@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from services.iot_check import telemetry_enabled, telemetry_off_sentence
-from services.stack import Stack, StackParameter
+from services.health.iot_check import telemetry_enabled, telemetry_off_sentence
+from services.stack.model import Stack, StackParameter
 from tests.conftest import RunningSandbox, run_cli
 from tests.test_uplinks_parse import NDJSON_KEYS as KEYS
 

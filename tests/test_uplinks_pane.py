@@ -11,9 +11,9 @@ import pytest
 from textual.app import App, ComposeResult
 
 from sandbox.mqtt import MqttPart
-from services.config import IotSettings, Profile
-from services.stack import Stack, StackParameter
-from services.uplinks import parse_message
+from services.core.config import IotSettings, Profile
+from services.stack.model import Stack, StackParameter
+from services.uplinks.parse import parse_message
 from tests.hidden_tab import HiddenTabApp
 from tui.panes.uplinks import UplinksPane
 from widgets.device_table import DeviceTable, sparkline

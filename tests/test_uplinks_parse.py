@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.uplinks import export_record, parse_message, topic_ids, uplink_as_json
+from services.uplinks.parse import export_record, parse_message, topic_ids, uplink_as_json
 
 # The NDJSON object's keys, in order, as the uplinks issue documents them (also used by test_uplinks_cli).
 NDJSON_KEYS = [

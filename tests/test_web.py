@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services import web
-from services.health import CheckContext, Status
+from services.health import web
+from services.health.run import CheckContext, Status
 from tests.health_sandbox import closed_port, health_peers, silent_tcp, with_settings
 
 DOMAIN = "demo.ttes.test"

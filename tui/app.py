@@ -9,9 +9,9 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from services.aws import AwsClients, caller_arn
-from services.config import Profile
-from services.errors import ConsoleError
+from services.core.aws import AwsClients, caller_arn
+from services.core.config import Profile
+from services.core.errors import ConsoleError
 from tui import heap
 from tui.commands import ConsoleCommands
 from tui.screens.dashboard import DashboardScreen

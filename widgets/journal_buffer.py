@@ -33,7 +33,7 @@ _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u20
 
 
 class JournalLine(Protocol):
-    """What the view needs of an entry (a ``services.journal_parse.JournalEntry`` fits)."""
+    """What the view needs of an entry (a ``services.journal.parse.JournalEntry`` fits)."""
 
     @property
     def seqnum(self) -> int: ...

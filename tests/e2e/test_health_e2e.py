@@ -21,9 +21,10 @@ from pathlib import Path
 import pytest
 
 from sandbox.process import end_process
-from services import dns, health, reach, tls, web
-from services.config import DnsSettings, Profile, SshSettings, TlsSettings
-from services.health import CheckContext, Status
+from services.core.config import DnsSettings, Profile, SshSettings, TlsSettings
+from services.health import dns, reach, tls, web
+from services.health import run as health
+from services.health.run import CheckContext, Status
 from tests.health_sandbox import PUBLIC_IP, closed_port, make_stack
 
 pytestmark = pytest.mark.e2e

@@ -22,11 +22,11 @@ import trustme
 
 from sandbox.process import end_process
 from sandbox.uplink_sim import UplinkSimulator
-from services.config import IotSettings, Profile
-from services.devices import DeviceTracker, Seen
-from services.errors import AuthFailed
-from services.iot import UplinkFeed
-from services.uplinks import Uplink, parse_message
+from services.core.config import IotSettings, Profile
+from services.core.errors import AuthFailed
+from services.uplinks.devices import DeviceTracker, Seen
+from services.uplinks.feed import UplinkFeed
+from services.uplinks.parse import Uplink, parse_message
 
 pytestmark = pytest.mark.e2e
 

@@ -25,9 +25,9 @@ import asyncssh
 import pytest
 
 from sandbox.process import end_process
-from services.config import Profile, SshSettings
-from services.journal import follow_journal, read_journal
-from services.unit import unit_status
+from services.core.config import Profile, SshSettings
+from services.health.unit import unit_status
+from services.journal.follow import follow_journal, read_journal
 
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from services.errors import ConsoleError
+from services.core.errors import ConsoleError
 
 __all__ = ["main"]
 
@@ -163,6 +163,6 @@ def _warm_up(modules: Sequence[str]) -> None:
 
 
 def _is_usage(exc: ConsoleError) -> bool:
-    from services.errors import ConfigError
+    from services.core.errors import ConfigError
 
     return isinstance(exc, ConfigError)

@@ -14,17 +14,17 @@ import argparse
 import json
 import sys
 
-from services.aws import AwsClients
-from services.changes_execute import (
+from services.changes.changesets import describe_change_set
+from services.changes.execute import (
     POST_UPDATE_CHECKLIST,
     UpdateProgress,
     check_snapshot_guard,
     execute_change_set,
     follow_update,
 )
-from services.changesets import describe_change_set
-from services.errors import ExecutionRefused
-from services.stack import StackEvent
+from services.core.aws import AwsClients
+from services.core.errors import ExecutionRefused
+from services.stack.model import StackEvent
 from tui.cli.session import Session
 from widgets.text import clean
 

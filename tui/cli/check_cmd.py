@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 
-from services.health import CheckResult, run_checks, worst
+from services.health.run import CheckResult, run_checks, worst
 from tui.cli.session import Session
 from widgets.text import clean
 

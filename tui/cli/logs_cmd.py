@@ -11,8 +11,8 @@ import argparse
 import json
 import re
 
-from services.errors import ConfigError
-from services.journal_parse import LEVELS, JournalEntry, level_at_least, normalise_level, printable
+from services.core.errors import ConfigError
+from services.journal.parse import LEVELS, JournalEntry, level_at_least, normalise_level, printable
 from tui.cli.batch_output import BatchOutput
 from tui.cli.session import Session
 
@@ -46,8 +46,8 @@ def format_json(entry: JournalEntry) -> str:
 
 
 async def run(args: argparse.Namespace, session: Session) -> int:
-    from services.journal import follow_journal
-    from services.ssh import resolve_host
+    from services.core.ssh import resolve_host
+    from services.journal.follow import follow_journal
 
     pattern = None
     if args.grep:

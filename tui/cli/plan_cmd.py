@@ -13,10 +13,10 @@ import argparse
 import json
 from pathlib import Path
 
-from services.aws import AwsClients
-from services.changes_classify import ResourceChange
-from services.changesets import ChangeSetPlan, UpdateDraft, create_change_set, delete_change_set, prepare_update
-from services.errors import ConfigError
+from services.changes.changesets import ChangeSetPlan, UpdateDraft, create_change_set, delete_change_set, prepare_update
+from services.changes.classify import ResourceChange
+from services.core.aws import AwsClients
+from services.core.errors import ConfigError
 from tui.cli.session import Session
 from widgets.text import clean
 

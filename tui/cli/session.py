@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 
-from services.config import Overrides, Profile, load_profile
+from services.core.config import Overrides, Profile, load_profile
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ import json
 import sys
 from datetime import UTC, datetime
 
-from services.aws import AwsClients
-from services.errors import AccessDenied, ConfigError, ConsoleError, NoCredentials, ReadOnlyRefused
-from services.snapshot_actions import create_snapshot
-from services.snapshots import (
+from services.core.aws import AwsClients
+from services.core.errors import AccessDenied, ConfigError, ConsoleError, NoCredentials, ReadOnlyRefused
+from services.snapshots.actions import create_snapshot
+from services.snapshots.listing import (
     ELASTICACHE,
     RDS,
     Database,
@@ -32,7 +32,7 @@ from services.snapshots import (
     handoff_parameters,
     list_snapshots,
 )
-from services.stack import load_stack
+from services.stack.model import load_stack
 from tui.cli.session import Session
 
 # Errors that would repeat identically for every database: stop at the first.

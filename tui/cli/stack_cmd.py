@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from services.aws import AwsClients
-from services.stack import Stack, load_stack, stack_as_json
+from services.core.aws import AwsClients
+from services.stack.model import Stack, load_stack, stack_as_json
 from tui.cli.session import Session
 from widgets.text import clean
 

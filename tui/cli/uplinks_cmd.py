@@ -16,13 +16,13 @@ import sys
 import time
 from datetime import datetime
 
-from services.aws import AwsClients
-from services.devices import DeviceTracker, Seen
-from services.errors import ConsoleError
-from services.iot import UplinkFeed, silence_hint
-from services.iot_check import telemetry_enabled, telemetry_off_sentence
-from services.stack import load_stack
-from services.uplinks import Uplink, uplink_as_json
+from services.core.aws import AwsClients
+from services.core.errors import ConsoleError
+from services.health.iot_check import telemetry_enabled, telemetry_off_sentence
+from services.stack.model import load_stack
+from services.uplinks.devices import DeviceTracker, Seen
+from services.uplinks.feed import UplinkFeed, silence_hint
+from services.uplinks.parse import Uplink, uplink_as_json
 from tui.cli.batch_output import BatchOutput
 from tui.cli.session import Session
 from widgets.text import clean

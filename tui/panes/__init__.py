@@ -12,8 +12,8 @@ from typing import Any
 
 from textual.containers import Vertical
 
-from services.config import Profile
-from services.stack import Stack
+from services.core.config import Profile
+from services.stack.model import Stack
 
 
 class Pane(Vertical):

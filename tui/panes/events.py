@@ -9,10 +9,10 @@ from textual import work
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from services.aws import AwsClients
-from services.config import Profile
-from services.errors import ConsoleError
-from services.stack import Stack, StackEvent, follow_events
+from services.core.aws import AwsClients
+from services.core.config import Profile
+from services.core.errors import ConsoleError
+from services.stack.model import Stack, StackEvent, follow_events
 from tui.panes import Pane
 from widgets.event_table import EventRow, EventTable
 

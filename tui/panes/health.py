@@ -11,9 +11,9 @@ from textual.app import ComposeResult
 from textual.message import Message
 from textual.timer import Timer
 
-from services.config import Profile
-from services.health import Check, CheckResult, iter_checks, registered_checks
-from services.stack import Stack
+from services.core.config import Profile
+from services.health.run import Check, CheckResult, iter_checks, registered_checks
+from services.stack.model import Stack
 from tui.panes import Pane
 from widgets.health_list import HealthLine, HealthList
 

@@ -14,12 +14,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Static
 
-from services.config import Profile
-from services.errors import ConsoleError, HostKeyMismatch, HostKeyUnknown
-from services.journal import follow_journal
-from services.journal_parse import JournalEntry, printable
-from services.ssh import fetch_host_key, trust_host_key
-from services.stack import Stack
+from services.core.config import Profile
+from services.core.errors import ConsoleError, HostKeyMismatch, HostKeyUnknown
+from services.core.ssh import fetch_host_key, trust_host_key
+from services.journal.follow import follow_journal
+from services.journal.parse import JournalEntry, printable
+from services.stack.model import Stack
 from tui import heap
 from tui.panes import Pane
 from widgets.journal_view import JournalView

@@ -11,11 +11,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Container, VerticalScroll
 from textual.widgets import Static
 
-from services.aws import AwsClients
-from services.config import Profile
-from services.errors import ConsoleError
-from services.metrics import IOT_METRICS, WINDOWS_HOURS, IotMetrics, load_iot_metrics
-from services.stack import Stack
+from services.core.aws import AwsClients
+from services.core.config import Profile
+from services.core.errors import ConsoleError
+from services.stack.model import Stack
+from services.uplinks.metrics import IOT_METRICS, WINDOWS_HOURS, IotMetrics, load_iot_metrics
 from tui.panes import Pane
 from widgets.metric_chart import MetricChart
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 
-from services.stack import Stack
+from services.stack.model import Stack
 from tui.panes import Pane
 from widgets.stack_summary import ResourceRow, StackSummary, StackSummaryData
 

@@ -15,10 +15,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import ContentSwitcher, Input, Static
 
-from services.config import Profile
-from services.devices import DeviceSummary, DeviceTracker, Observation, Seen
-from services.errors import ConsoleError
-from services.iot import (
+from services.core.config import Profile
+from services.core.errors import ConsoleError
+from services.health.iot_check import telemetry_enabled, telemetry_off_sentence
+from services.stack.model import Stack
+from services.uplinks.devices import DeviceSummary, DeviceTracker, Observation, Seen
+from services.uplinks.feed import (
     AWS_CONNECTION_CAP,
     SHARED_SILENCE_SECONDS,
     FeedStatus,
@@ -26,9 +28,7 @@ from services.iot import (
     UplinkFeed,
     silence_hint,
 )
-from services.iot_check import telemetry_enabled, telemetry_off_sentence
-from services.stack import Stack
-from services.uplinks import Uplink, export_record, uplink_as_json
+from services.uplinks.parse import Uplink, export_record, uplink_as_json
 from tui.panes import Pane
 from widgets.device_table import DeviceRow, DeviceTable
 from widgets.uplink_detail import UplinkDetail

@@ -20,8 +20,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, RadioButton, RadioSet, Static
 
-from services.aws import AwsClients
-from services.changes_execute import (
+from services.changes.changesets import ChangeSetPlan, UpdateDraft, create_change_set, delete_change_set, prepare_update
+from services.changes.execute import (
     POST_UPDATE_CHECKLIST,
     Execution,
     SnapshotGuard,
@@ -30,9 +30,9 @@ from services.changes_execute import (
     execute_change_set,
     follow_update,
 )
-from services.changesets import ChangeSetPlan, UpdateDraft, create_change_set, delete_change_set, prepare_update
-from services.config import Profile
-from services.errors import ConsoleError
+from services.core.aws import AwsClients
+from services.core.config import Profile
+from services.core.errors import ConsoleError
 from tui.panes.events import event_rows
 from tui.screens.changeset_view import change_rows, failures_text, param_fields, result_text
 from widgets.changes_form import ParameterForm

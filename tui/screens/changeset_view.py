@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 
 from rich.text import Text
 
-from services.changes_execute import UpdateProgress
-from services.changesets import ChangeSetPlan, UpdateDraft
+from services.changes.changesets import ChangeSetPlan, UpdateDraft
+from services.changes.execute import UpdateProgress
 from widgets.changes_form import ParamField
 from widgets.changes_table import ChangeRow
 from widgets.stack_summary import clean

@@ -13,7 +13,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from services.health import CheckResult, Status
+from services.health.run import CheckResult, Status
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _STYLE = {Status.OK: "green", Status.WARN: "yellow", Status.CRITICAL: "bold red", Status.UNKNOWN: "bold"}

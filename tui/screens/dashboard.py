@@ -11,10 +11,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from services.aws import AwsClients
-from services.config import Profile
-from services.errors import ConsoleError
-from services.stack import Stack, load_stack
+from services.core.aws import AwsClients
+from services.core.config import Profile
+from services.core.errors import ConsoleError
+from services.stack.model import Stack, load_stack
 from tui.panes import Pane
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
-from services.journal_parse import JournalEntry, printable
+from services.journal.parse import JournalEntry, printable
 
 MAX_VALUE = 2000  # characters of one value shown in the tree
 

@@ -20,11 +20,11 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Header, Label, ProgressBar, Static
 
-from services.aws import AwsClients
-from services.config import Profile
-from services.errors import ConsoleError
-from services.snapshot_actions import create_snapshot, delete_snapshot
-from services.snapshots import (
+from services.core.aws import AwsClients
+from services.core.config import Profile
+from services.core.errors import ConsoleError
+from services.snapshots.actions import create_snapshot, delete_snapshot
+from services.snapshots.listing import (
     RDS,
     Database,
     Snapshot,
@@ -34,7 +34,7 @@ from services.snapshots import (
     handoff_parameters,
     list_snapshots,
 )
-from services.stack import load_stack
+from services.stack.model import load_stack
 
 READ_ONLY_NOTE = "Read-only: snapshots are listed but cannot be taken or deleted (the console runs with --read-only)."
 COLUMNS = ("Resource", "Kind", "Latest snapshot", "Source", "Status", "Age", "Size")

@@ -1,0 +1,154 @@
+"""boto3 clients for a profile, called off the event loop, with errors turned into sentences."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from services.core.config import Profile
+from services.core.errors import (
+    AccessDenied,
+    AwsError,
+    ConsoleError,
+    CredentialsExpired,
+    EndpointUnreachable,
+    NoCredentials,
+    StackNotFound,
+    Throttled,
+)
+
+_ACCESS_DENIED = {
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "AuthorizationError",
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "SignatureDoesNotMatch",
+}
+_EXPIRED = {"ExpiredToken", "ExpiredTokenException", "RequestExpired", "TokenRefreshRequired"}
+_THROTTLED = {
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestLimitExceeded",
+    "TooManyRequestsException",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "SlowDown",
+}
+
+
+class AwsClients:
+    """Lazily built, cached boto3 clients for one profile (thread-safe)."""
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        self._lock = threading.Lock()
+        self._session: Any = None
+        self._clients: dict[str, Any] = {}
+
+    def client(self, service: str) -> Any:
+        """The boto3 client for ``service``; built on first use (boto3 is imported here)."""
+        with self._lock:
+            if service not in self._clients:
+                self._clients[service] = self._make_client(service)
+            return self._clients[service]
+
+    def _make_client(self, service: str) -> Any:
+        import boto3
+        from botocore.config import Config
+
+        if self._session is None:
+            self._session = boto3.session.Session(profile_name=self.profile.aws_profile or None)
+        config = Config(
+            region_name=self.profile.region,
+            retries={"mode": "adaptive", "max_attempts": 6},
+            connect_timeout=5,
+            read_timeout=20,
+            user_agent_extra="ttes-console",
+        )
+        return self._session.client(service, endpoint_url=self.profile.endpoint_url or None, config=config)
+
+    async def call(self, service: str, operation: str, /, **kwargs: Any) -> dict[str, Any]:
+        """Call ``client(service).<operation>(**kwargs)`` in a thread; domain errors on failure."""
+        return await asyncio.to_thread(self.call_sync, service, operation, **kwargs)
+
+    def call_sync(self, service: str, operation: str, /, **kwargs: Any) -> dict[str, Any]:
+        """The blocking form of :meth:`call`, for code already off the event loop."""
+        try:
+            method: Callable[..., dict[str, Any]] = getattr(self.client(service), operation)
+            return method(**kwargs)
+        except ConsoleError:
+            raise
+        except Exception as exc:
+            raise translate_error(exc, self.profile, f"{service}:{operation}") from exc
+
+
+def translate_error(exc: Exception, profile: Profile, action: str) -> ConsoleError:
+    """Turn a botocore/boto3 exception into one sentence for the operator."""
+    from botocore import exceptions as bx
+
+    if isinstance(exc, bx.ClientError):
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", ""))
+        message = str(error.get("Message", "")).rstrip(".")
+        meta = exc.response.get("ResponseMetadata", {})
+        # Some services (and moto) carry the request id only in the response header.
+        request_id = str(meta.get("RequestId") or meta.get("HTTPHeaders", {}).get("x-amzn-requestid", ""))
+        if code == "ValidationError" and "does not exist" in message and "Stack" in message:
+            return StackNotFound(
+                f"Stack {profile.stack} not found in {profile.region}; check the stack name (--stack) "
+                "and the region (--region).",
+                code=code,
+                request_id=request_id,
+            )
+        if code in _ACCESS_DENIED:
+            return AccessDenied(
+                f"AWS denied {action} to {_who(profile)}: {message or code}. "
+                "Ask for that permission or use a role that has it.",
+                code=code,
+                request_id=request_id,
+            )
+        if code in _EXPIRED:
+            return CredentialsExpired(_expired_sentence(profile), code=code, request_id=request_id)
+        if code in _THROTTLED:
+            return Throttled(
+                f"AWS kept throttling {action} in {profile.region} after retries ({code}); wait a minute and retry.",
+                code=code,
+                request_id=request_id,
+            )
+        return AwsError(f"AWS refused {action}: {message or code} ({code}).", code=code, request_id=request_id)
+    if isinstance(exc, (bx.TokenRetrievalError, bx.SSOTokenLoadError, bx.UnauthorizedSSOTokenError)):
+        return CredentialsExpired(_expired_sentence(profile))
+    if isinstance(exc, bx.NoCredentialsError):
+        return NoCredentials(
+            "No AWS credentials found; set AWS_PROFILE or --aws-profile, run `aws configure`, or use an instance role."
+        )
+    if isinstance(exc, bx.ProfileNotFound):
+        return NoCredentials(f"AWS profile {profile.aws_profile!r} is not in ~/.aws/config or ~/.aws/credentials.")
+    if isinstance(exc, (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError)):
+        where = profile.endpoint_url or f"the AWS endpoint in {profile.region}"
+        return EndpointUnreachable(f"Could not reach {where} for {action}: {exc}. Check the network, proxy and region.")
+    if isinstance(exc, bx.ParamValidationError):
+        return AwsError(f"Invalid request for {action}: {exc}.")
+    if isinstance(exc, bx.BotoCoreError):
+        return AwsError(f"AWS call {action} failed: {exc}.")
+    raise exc
+
+
+def _who(profile: Profile) -> str:
+    return f"AWS profile {profile.aws_profile}" if profile.aws_profile else "these credentials"
+
+
+def _expired_sentence(profile: Profile) -> str:
+    login = f"aws sso login --profile {profile.aws_profile}" if profile.aws_profile else "aws sso login"
+    return f"The AWS credentials have expired; renew them (for SSO: `{login}`) and retry."
+
+
+async def caller_arn(clients: AwsClients) -> str:
+    """The ARN of the AWS principal the console acts as (sts:GetCallerIdentity)."""
+    identity = await clients.call("sts", "get_caller_identity")
+    return str(identity.get("Arn", ""))

@@ -1,0 +1,95 @@
+"""Is the instance's SSH server reachable? A TCP connection and the server's banner, no login."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass
+
+from services.core.errors import Unreachable
+from services.health.run import CheckContext, CheckResult, Status
+
+MAX_PRELUDE_LINES = 20  # RFC 4253 allows lines before the identification string
+
+
+@dataclass(frozen=True)
+class SshBanner:
+    """The identification string the SSH server sent and how long it took."""
+
+    host: str
+    port: int
+    banner: str
+    connect_ms: float
+    banner_ms: float
+
+
+async def ssh_banner(host: str, port: int, timeout: float = 10.0) -> SshBanner:
+    """Connect and read the ``SSH-2.0-…`` line; raises Unreachable with a sentence."""
+    where = f"{host}:{port}"
+    started = time.perf_counter()
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+    except TimeoutError:
+        raise Unreachable(f"{where} did not accept a TCP connection within {timeout:g} s.") from None
+    except ConnectionRefusedError:
+        raise Unreachable(f"Nothing listens for SSH on {where} (connection refused).") from None
+    except OSError as exc:
+        raise Unreachable(f"Cannot reach {where}: {exc.strerror or exc}.") from None
+    connected = time.perf_counter()
+    try:
+        remaining = max(0.1, timeout - (connected - started))
+        line = await asyncio.wait_for(_identification(reader), remaining)
+    except TimeoutError:
+        raise Unreachable(f"{where} accepted the connection but sent no SSH banner within {timeout:g} s.") from None
+    except (OSError, asyncio.IncompleteReadError) as exc:
+        raise Unreachable(f"{where} closed the connection before sending an SSH banner ({exc}).") from None
+    except ValueError:  # a line longer than the stream limit: whatever it is, it is not SSH
+        raise Unreachable(f"{where} answers, but not as an SSH server (an endless first line).") from None
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError, TimeoutError):
+            await asyncio.wait_for(writer.wait_closed(), 1.0)
+    if not line.startswith("SSH-"):
+        raise Unreachable(f"{where} answers, but not as an SSH server (it said {line[:40]!r}).")
+    done = time.perf_counter()
+    return SshBanner(host, port, line, (connected - started) * 1000, (done - started) * 1000)
+
+
+async def _identification(reader: asyncio.StreamReader) -> str:
+    line = ""
+    for _ in range(MAX_PRELUDE_LINES):
+        raw = await reader.readline()
+        if not raw:
+            raise asyncio.IncompleteReadError(b"", None)
+        # Remote text: keep it printable wherever it ends up.
+        line = "".join(c if c.isprintable() else "?" for c in raw.decode("utf-8", "replace").rstrip("\r\n"))
+        if line.startswith("SSH-"):
+            return line
+    return line
+
+
+async def check(ctx: CheckContext) -> CheckResult:
+    """Health check ``ssh``: TCP and the SSH banner on ssh.host (default: PublicIP)."""
+    settings = ctx.profile.ssh
+    host = settings.host or ctx.public_ip
+    if not host:
+        return CheckResult("ssh", Status.UNKNOWN, ctx.missing("PublicIP"))
+    details = {"endpoint": f"{host}:{settings.port}"}
+    try:
+        banner = await ssh_banner(host, settings.port, settings.connect_timeout)
+    except Unreachable as exc:
+        return CheckResult("ssh", Status.CRITICAL, str(exc).rstrip("."), {**details, "error": str(exc)}, figure="down")
+    summary = f"{banner.banner} answers on {host}:{settings.port} in {banner.banner_ms:.0f} ms"
+    return CheckResult(
+        "ssh",
+        Status.OK,
+        summary,
+        {
+            **details,
+            "banner": banner.banner,
+            "connect_ms": round(banner.connect_ms, 1),
+            "banner_ms": round(banner.banner_ms, 1),
+        },
+        figure=f"{banner.banner_ms:.0f} ms",
+    )

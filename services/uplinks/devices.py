@@ -1,0 +1,201 @@
+"""Per-device state built from the uplink stream: who talks, how often, how well, what was lost."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+
+from services.uplinks.parse import Uplink
+
+TREND_POINTS = 40
+RECENT_FCNTS = 32  # remembered per device to recognise redelivered (duplicate) uplinks
+INTERVAL_SAMPLES = 16
+SILENT_FACTOR = 3.0
+
+
+class Seen(Enum):
+    """How an uplink relates to the device's previous ones."""
+
+    FIRST = "first"  # first uplink of the device since we started watching
+    NEXT = "next"  # f_cnt follows on (possibly after a gap)
+    DUPLICATE = "duplicate"  # an f_cnt already seen (QoS 1 redelivery after a reconnect)
+    RESET = "reset"  # f_cnt went back: the device rejoined and its counter restarted
+    UNCOUNTED = "uncounted"  # no f_cnt in the message
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What the tracker concluded about one uplink."""
+
+    seen: Seen
+    gap: int | None  # uplinks lost just before this one; None when it cannot be known
+
+
+# Shared instances: the feed keeps one observation per uplink on screen (20,000), and fewer objects for
+# Python's garbage collector to walk means shorter pauses during a flood.
+_UNCOUNTED = Observation(Seen.UNCOUNTED, None)
+_DUPLICATE = Observation(Seen.DUPLICATE, None)
+_FIRST = Observation(Seen.FIRST, 0)
+_RESET = Observation(Seen.RESET, 0)
+_NEXT = Observation(Seen.NEXT, 0)
+
+
+@dataclass(frozen=True)
+class DeviceSummary:
+    """One device as the devices view shows it."""
+
+    application_id: str
+    device_id: str
+    dev_eui: str
+    last_seen: float  # epoch seconds
+    count: int
+    lost: int
+    resets: int
+    duplicates: int
+    last_f_cnt: int | None
+    rssi: tuple[float, ...]  # best RSSI of recent uplinks, oldest first
+    snr: tuple[float, ...]
+    spreading_factors: Mapping[int, int]
+    gateways: tuple[str, ...]
+    usual_interval: float | None  # median seconds between uplinks
+    silent: bool
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.application_id, self.device_id)
+
+
+class _Device:
+    __slots__ = (
+        "app",
+        "count",
+        "dev_addr",
+        "dev_eui",
+        "device",
+        "duplicates",
+        "gateways",
+        "intervals",
+        "last_f_cnt",
+        "last_seen",
+        "lost",
+        "recent",
+        "resets",
+        "rssi",
+        "sf",
+        "snr",
+    )
+
+    def __init__(self, app: str, device: str) -> None:
+        self.app = app
+        self.device = device
+        self.dev_eui = ""
+        self.dev_addr = ""
+        self.count = 0
+        self.lost = 0
+        self.resets = 0
+        self.duplicates = 0
+        self.last_f_cnt: int | None = None
+        self.last_seen = 0.0
+        self.recent: deque[int] = deque(maxlen=RECENT_FCNTS)
+        self.intervals: deque[float] = deque(maxlen=INTERVAL_SAMPLES)
+        self.rssi: deque[float] = deque(maxlen=TREND_POINTS)
+        self.snr: deque[float] = deque(maxlen=TREND_POINTS)
+        self.sf: Counter[int] = Counter()
+        self.gateways: dict[str, None] = {}
+
+
+class DeviceTracker:
+    """Folds uplinks into per-device state; :meth:`observe` returns each uplink's gap."""
+
+    def __init__(self) -> None:
+        self._devices: dict[tuple[str, str], _Device] = {}
+
+    def __len__(self) -> int:
+        return len(self._devices)
+
+    def observe(self, uplink: Uplink) -> Observation:
+        """Account for one uplink (in arrival order)."""
+        key = (uplink.application_id, uplink.device_id)
+        dev = self._devices.get(key)
+        if dev is None:
+            dev = self._devices[key] = _Device(*key)
+        if uplink.dev_addr and dev.dev_addr and uplink.dev_addr != dev.dev_addr:
+            dev.recent.clear()  # a new session (rejoin): its f_cnt starts again
+        if uplink.dev_addr:
+            dev.dev_addr = uplink.dev_addr
+        verdict = self._count(dev, uplink.f_cnt)
+        if verdict.seen is Seen.DUPLICATE:
+            dev.duplicates += 1
+            return verdict
+        when = uplink.timestamp
+        if dev.count and when > dev.last_seen:
+            dev.intervals.append(when - dev.last_seen)
+        dev.last_seen = max(dev.last_seen, when)
+        dev.count += 1
+        dev.dev_eui = uplink.dev_eui or dev.dev_eui
+        if uplink.best_rssi is not None:
+            dev.rssi.append(uplink.best_rssi)
+        if uplink.best_snr is not None:
+            dev.snr.append(uplink.best_snr)
+        if uplink.spreading_factor is not None:
+            dev.sf[uplink.spreading_factor] += 1
+        for gw in uplink.gateways:
+            dev.gateways[gw.gateway_id] = None
+        return verdict
+
+    @staticmethod
+    def _count(dev: _Device, f_cnt: int | None) -> Observation:
+        if f_cnt is None:
+            return _UNCOUNTED
+        if f_cnt in dev.recent:
+            return _DUPLICATE
+        previous = dev.last_f_cnt
+        dev.recent.append(f_cnt)
+        dev.last_f_cnt = f_cnt
+        if previous is None:
+            return _FIRST
+        if f_cnt <= previous:
+            dev.resets += 1
+            return _RESET
+        gap = f_cnt - previous - 1
+        dev.lost += gap
+        return _NEXT if gap == 0 else Observation(Seen.NEXT, gap)
+
+    def summaries(self, now: float) -> list[DeviceSummary]:
+        """Every device, most recently heard first."""
+        out = [self._summary(dev, now) for dev in self._devices.values()]
+        out.sort(key=lambda d: d.last_seen, reverse=True)
+        return out
+
+    def summary(self, application_id: str, device_id: str, now: float) -> DeviceSummary | None:
+        dev = self._devices.get((application_id, device_id))
+        return self._summary(dev, now) if dev else None
+
+    @staticmethod
+    def _summary(dev: _Device, now: float) -> DeviceSummary:
+        usual = statistics.median(dev.intervals) if dev.intervals else None
+        return DeviceSummary(
+            application_id=dev.app,
+            device_id=dev.device,
+            dev_eui=dev.dev_eui,
+            last_seen=dev.last_seen,
+            count=dev.count,
+            lost=dev.lost,
+            resets=dev.resets,
+            duplicates=dev.duplicates,
+            last_f_cnt=dev.last_f_cnt,
+            rssi=tuple(dev.rssi),
+            snr=tuple(dev.snr),
+            spreading_factors=dict(sorted(dev.sf.items())),
+            gateways=tuple(dev.gateways),
+            usual_interval=usual,
+            silent=usual is not None and usual > 0 and now - dev.last_seen > SILENT_FACTOR * usual,
+        )
+
+
+def observe_all(tracker: DeviceTracker, uplinks: Iterable[Uplink]) -> list[Observation]:
+    """Observe a batch in order."""
+    return [tracker.observe(u) for u in uplinks]
