@@ -16,6 +16,7 @@ from typing import Any
 
 from sandbox.core import DOMAIN, PUBLIC_IP, STACK_NAME, SandboxContext
 from sandbox.dns import DnsPart
+from sandbox.ssh import SshPart
 from sandbox.web import WebPart
 from services.core.config import DnsSettings, Profile, SshSettings, TlsSettings
 from services.stack.model import Stack
@@ -47,32 +48,26 @@ class HealthPeers:
     ssh_port: int
 
 
-async def start_ssh_server() -> Any:
-    """A real SSH server (asyncssh) that only needs to send its banner."""
-    import asyncssh
-
-    key = asyncssh.generate_private_key("ssh-ed25519")
-    return await asyncssh.listen("127.0.0.1", 0, server_host_keys=[key], process_factory=lambda p: p.exit(0))
-
-
 @contextlib.asynccontextmanager
 async def health_peers(workdir: Path, scenarios: frozenset[str] = frozenset()) -> AsyncIterator[HealthPeers]:
     ctx = SandboxContext(workdir=workdir, scenarios=scenarios, public_ip=PUBLIC_IP)
     dns, web = DnsPart(), WebPart()
     await dns.start(ctx)
     await web.start(ctx)
-    ssh = await start_ssh_server()
+    # The sandbox's SSH part: the ssh check logs in (host key in its known_hosts, its client key).
+    ssh = SshPart(backlog=20)
+    await ssh.start(ctx)
     try:
         profile = Profile(
             name="test",
             stack=STACK_NAME,
             dns=DnsSettings(**dns.settings()["dns"], timeout=2.0),
             tls=TlsSettings(**web.settings()["tls"], timeout=3.0),
-            ssh=SshSettings(host="127.0.0.1", port=ssh.get_port(), connect_timeout=3.0),
+            ssh=SshSettings(**{**ssh.settings()["ssh"], "connect_timeout": 3.0}),
         )
-        yield HealthPeers(profile, make_stack(), ctx, dns, web, ssh.get_port())
+        yield HealthPeers(profile, make_stack(), ctx, dns, web, ssh.port)
     finally:
-        ssh.close()
+        await ssh.stop()
         await web.stop()
         await dns.stop()
 

@@ -116,8 +116,9 @@ async def test_ssh_reachability_reads_the_banner(tmp_path: Path) -> None:
         banner = await reach.ssh_banner("127.0.0.1", peers.ssh_port, timeout=3)
         result = await reach.check(CheckContext(peers.profile, peers.stack))
     assert banner.banner.startswith("SSH-2.0-AsyncSSH_")
-    assert result.status is Status.OK
-    assert result.summary.startswith(f"{banner.banner} answers on 127.0.0.1:{peers.ssh_port} in ")
+    assert result.status is Status.OK, result.summary
+    assert result.summary.startswith(f"{banner.banner} answers on ")
+    assert f"@127.0.0.1:{peers.ssh_port}; host key verified, logged in in " in result.summary
     assert result.details["banner"] == banner.banner
 
 
@@ -128,12 +129,12 @@ async def test_ssh_on_a_closed_or_silent_port_is_critical_in_words(tmp_path: Pat
         CheckContext(with_settings(profile, ssh={"host": "127.0.0.1", "port": port}), make_stack())
     )
     assert closed.status is Status.CRITICAL
-    assert closed.summary == f"Nothing listens for SSH on 127.0.0.1:{port} (connection refused)"
+    assert closed.summary == f"Cannot reach SSH on ec2-user@127.0.0.1:{port}: connection refused"
     with silent_tcp() as hung:
         ssh = {"host": "127.0.0.1", "port": hung, "connect_timeout": 0.3}
         silent = await reach.check(CheckContext(with_settings(profile, ssh=ssh), make_stack()))
     assert silent.status is Status.CRITICAL
-    assert silent.summary == f"127.0.0.1:{hung} accepted the connection but sent no SSH banner within 0.3 s"
+    assert silent.summary == f"Cannot reach SSH on ec2-user@127.0.0.1:{hung}: timed out"
 
 
 async def test_hosts_that_do_not_answer_give_verdicts_not_exceptions(tmp_path: Path) -> None:
@@ -162,7 +163,7 @@ async def test_hosts_that_do_not_answer_give_verdicts_not_exceptions(tmp_path: P
 async def test_a_stack_that_cannot_be_loaded_makes_the_others_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    profile = Profile(name="t", stack="ttes-demo", endpoint_url=f"http://127.0.0.1:{closed_port()}")
+    profile = Profile(name="t", stack="ttes-demo", region="eu-west-1", endpoint_url=f"http://127.0.0.1:{closed_port()}")
     results = await health.run_checks(profile, checks=health.builtin_checks())
     assert {r.status for r in results} == {Status.UNKNOWN}
     assert results[0].summary.startswith(f"Could not reach {profile.endpoint_url}")

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.usefixtures("fake_aws_credentials")
 def profile_for(part: MqttPart, auth: str = "websocket", **changes: object) -> Profile:
     values = {**part.settings()["iot"], "auth": auth, "port": part.wss_port if auth == "websocket" else part.mtls_port}
     iot = dataclasses.replace(IotSettings(), **{**values, **changes})
-    return Profile(name="test", stack="ttes-demo", iot=iot)
+    return Profile(name="test", stack="ttes-demo", region="eu-west-1", iot=iot)
 
 
 async def collect(feed: UplinkFeed, count: int) -> list[Uplink]:

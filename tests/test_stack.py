@@ -124,7 +124,9 @@ def stubbed(profile_stack: str = "ttes-demo", aws_profile: str = "oncall") -> tu
     """A stub (botocore Stubber) in place of CloudFormation, for error responses only."""
     from services.core.config import Profile
 
-    clients = AwsClients(Profile(name="stub", stack=profile_stack, aws_profile="", endpoint_url="http://127.0.0.1:9"))
+    clients = AwsClients(
+        Profile(name="stub", stack=profile_stack, region="eu-west-1", aws_profile="", endpoint_url="http://127.0.0.1:9")
+    )
     client = clients.client("cloudformation")
     clients.profile = replace(clients.profile, aws_profile=aws_profile)
     stub = Stubber(client)

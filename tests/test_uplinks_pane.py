@@ -24,7 +24,8 @@ pytestmark = pytest.mark.usefixtures("fake_aws_credentials")
 
 
 def profile_for(part: MqttPart) -> Profile:
-    return Profile(name="t", stack="ttes-demo", iot=dataclasses.replace(IotSettings(), **part.settings()["iot"]))
+    iot = dataclasses.replace(IotSettings(), **part.settings()["iot"])
+    return Profile(name="t", stack="ttes-demo", region="eu-west-1", iot=iot)
 
 
 class PaneApp(App[None]):

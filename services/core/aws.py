@@ -1,8 +1,14 @@
-"""boto3 clients for a profile, called off the event loop, with errors turned into sentences."""
+"""boto3 clients for a profile, called off the event loop, with errors turned into sentences.
+
+One boto3 session per AWS profile is shared by every service in the process (the stack, the
+health checks, the uplink feed's websocket signing): SSO and assume-role work happens once and
+botocore refreshes the credentials it resolved. Clients are shared the same way.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -11,6 +17,7 @@ from services.core.config import Profile
 from services.core.errors import (
     AccessDenied,
     AwsError,
+    ConfigError,
     ConsoleError,
     CredentialsExpired,
     EndpointUnreachable,
@@ -41,36 +48,97 @@ _THROTTLED = {
 }
 
 
+# The environment that decides which credentials a session resolves: a change (another HOME, a
+# demo's sandbox keys) must not be answered from a session built for the old one.
+_SESSION_ENV = (
+    "HOME",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SESSION_TOKEN",
+    "AWS_DEFAULT_PROFILE",
+)
+_LOCK = threading.Lock()
+_SESSIONS: dict[tuple[str | None, ...], Any] = {}
+
+
+class MfaRequired(NoCredentials):
+    """The AWS profile wants an MFA code and no cached credentials exist."""
+
+
+def require_region(profile: Profile) -> str:
+    """The profile's region, or the sentence asking for one (there is no silent default)."""
+    if not profile.region:
+        aws = f" or `region` in [profile {profile.aws_profile}] of ~/.aws/config" if profile.aws_profile else ""
+        raise ConfigError(
+            f"No AWS region for profile {profile.name}: pass --region, set `region` in the profile, "
+            f"set AWS_REGION{aws}."
+        )
+    return profile.region
+
+
+def aws_session(profile: Profile) -> Any:
+    """The boto3 session of ``profile.aws_profile``, built once per process (boto3 is imported here)."""
+    key = (profile.aws_profile, *(os.environ.get(name) for name in _SESSION_ENV))
+    with _LOCK:
+        session = _SESSIONS.get(key)
+        if session is None:
+            session = _SESSIONS[key] = _new_session(profile)
+        return session
+
+
+def _new_session(profile: Profile) -> Any:
+    import boto3
+    from botocore import exceptions as bx
+    from botocore.utils import JSONFileCache
+
+    try:
+        session = boto3.session.Session(profile_name=profile.aws_profile or None)
+    except bx.BotoCoreError as exc:
+        raise translate_error(exc, profile, "loading the AWS profile") from None
+    provider = session._session.get_component("credential_provider").get_provider("assume-role")
+
+    def refuse_prompt(prompt: str) -> str:
+        raise MfaRequired(
+            f"AWS profile {profile.aws_profile or 'default'} asks for an MFA code, which the console cannot "
+            "prompt for while it owns the terminal; get credentials first (e.g. `aws sts get-caller-identity "
+            f"--profile {profile.aws_profile or 'default'}` caches them) and retry."
+        )
+
+    # Roles assumed with MFA are looked up in the aws CLI's own cache first, as the CLI does.
+    provider.cache = JSONFileCache()
+    provider._prompter = refuse_prompt
+    return session
+
+
 class AwsClients:
-    """Lazily built, cached boto3 clients for one profile (thread-safe)."""
+    """Lazily built, cached boto3 clients for one profile, from the shared session (thread-safe)."""
 
     def __init__(self, profile: Profile) -> None:
         self.profile = profile
-        self._lock = threading.Lock()
-        self._session: Any = None
         self._clients: dict[str, Any] = {}
 
     def client(self, service: str) -> Any:
         """The boto3 client for ``service``; built on first use (boto3 is imported here)."""
-        with self._lock:
-            if service not in self._clients:
-                self._clients[service] = self._make_client(service)
-            return self._clients[service]
+        client = self._clients.get(service)
+        if client is None:
+            region = require_region(self.profile)
+            session = aws_session(self.profile)
+            with _LOCK:  # a boto3 session does not build clients safely from two threads at once
+                client = self._clients.setdefault(service, self._make_client(session, service, region))
+        return client
 
-    def _make_client(self, service: str) -> Any:
-        import boto3
+    def _make_client(self, session: Any, service: str, region: str) -> Any:
         from botocore.config import Config
 
-        if self._session is None:
-            self._session = boto3.session.Session(profile_name=self.profile.aws_profile or None)
         config = Config(
-            region_name=self.profile.region,
+            region_name=region,
             retries={"mode": "adaptive", "max_attempts": 6},
             connect_timeout=5,
             read_timeout=20,
             user_agent_extra="ttes-console",
         )
-        return self._session.client(service, endpoint_url=self.profile.endpoint_url or None, config=config)
+        return session.client(service, endpoint_url=self.profile.endpoint_url or None, config=config)
 
     async def call(self, service: str, operation: str, /, **kwargs: Any) -> dict[str, Any]:
         """Call ``client(service).<operation>(**kwargs)`` in a thread; domain errors on failure."""
@@ -121,8 +189,13 @@ def translate_error(exc: Exception, profile: Profile, action: str) -> ConsoleErr
                 request_id=request_id,
             )
         return AwsError(f"AWS refused {action}: {message or code} ({code}).", code=code, request_id=request_id)
-    if isinstance(exc, (bx.TokenRetrievalError, bx.SSOTokenLoadError, bx.UnauthorizedSSOTokenError)):
-        return CredentialsExpired(_expired_sentence(profile))
+    if isinstance(exc, (bx.TokenRetrievalError, bx.SSOError)):
+        return CredentialsExpired(_sso_sentence(profile))
+    if isinstance(exc, bx.CredentialRetrievalError):
+        return NoCredentials(
+            f"The AWS credentials of {_who(profile)} could not be obtained ({exc}); run the profile's "
+            "credential_process by hand to see why, fix it, and retry."
+        )
     if isinstance(exc, bx.NoCredentialsError):
         return NoCredentials(
             "No AWS credentials found; set AWS_PROFILE or --aws-profile, run `aws configure`, or use an instance role."
@@ -146,6 +219,14 @@ def _who(profile: Profile) -> str:
 def _expired_sentence(profile: Profile) -> str:
     login = f"aws sso login --profile {profile.aws_profile}" if profile.aws_profile else "aws sso login"
     return f"The AWS credentials have expired; renew them (for SSO: `{login}`) and retry."
+
+
+def _sso_sentence(profile: Profile) -> str:
+    name = profile.aws_profile or "default"
+    return (
+        f"The AWS SSO session of profile {name} has expired or was never started (no cached token); "
+        f"run `aws sso login --profile {name}` and retry."
+    )
 
 
 async def caller_arn(clients: AwsClients) -> str:

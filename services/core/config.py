@@ -1,8 +1,14 @@
 """Configuration: TOML profiles validated into frozen dataclasses.
 
 Precedence for each value: command line, then the profile in the file, then the environment
-(``AWS_PROFILE``, ``AWS_REGION`` / ``AWS_DEFAULT_REGION``), then the default. AWS credentials
-never live in this file: boto3's own chain (env, profiles, SSO, instance role) provides them.
+(``AWS_PROFILE``, ``AWS_REGION`` / ``AWS_DEFAULT_REGION``), then the default. The region is
+the exception the aws CLI taught operators to expect: after the environment comes the AWS
+profile's own ``region`` in ``~/.aws/config``, and there is no silent default (an empty region
+makes the first AWS call ask for one). AWS credentials never live in this file: boto3's own
+chain (env, profiles, SSO, instance role) provides them.
+
+SSH values left out of the profile are ``None``/empty: ``~/.ssh/config`` decides them, then
+OpenSSH's defaults (see services/core/ssh.py), as ``ssh`` itself would.
 """
 
 from __future__ import annotations
@@ -25,12 +31,12 @@ CONFIG_ENV = "TTES_CONSOLE_CONFIG"
 class SshSettings:
     """How to reach the instance over SSH."""
 
-    user: str = "ec2-user"
-    host: str = ""  # default: the stack's PublicIP output
-    port: int = 22
+    user: str | None = None  # unset: ~/.ssh/config's User, else ec2-user
+    host: str = ""  # default: the stack's PublicIP output; may be a ~/.ssh/config alias
+    port: int | None = None  # unset: ~/.ssh/config's Port, else 22
     identity_file: str = ""
-    known_hosts: str = "~/.ssh/known_hosts"
-    jump_host: str = ""  # user@host:port
+    known_hosts: str = ""  # unset: ~/.ssh/config's UserKnownHostsFile, else ~/.ssh/known_hosts
+    jump_host: str = ""  # OpenSSH ProxyJump syntax: [user@]host[:port][,…]; unset: ~/.ssh/config's
     unit: str = "lorawan-stack.service"
     connect_timeout: float = 10.0
 
@@ -89,7 +95,7 @@ class Profile:
 
     name: str
     stack: str
-    region: str = "eu-west-1"
+    region: str = ""  # empty: no region could be found; AWS calls then ask for one
     aws_profile: str = ""
     endpoint_url: str = ""
     audit_log: str = ""  # default: the user data dir's audit.jsonl
@@ -204,9 +210,10 @@ def resolve_profile(
         or _str(raw, "region", source, where, "")
         or env.get("AWS_REGION")
         or env.get("AWS_DEFAULT_REGION")
-        or "eu-west-1"
     )
     aws_profile = overrides.aws_profile or _str(raw, "aws_profile", source, where, "") or env.get("AWS_PROFILE", "")
+    if not region:
+        region = aws_profile_region(aws_profile, env)
     profile = Profile(
         name=name,
         stack=stack,
@@ -221,6 +228,21 @@ def resolve_profile(
             f"{source}: [profiles.{name}.iot] auth must be one of {', '.join(_IOT_AUTH)}, got {profile.iot.auth!r}."
         )
     return profile
+
+
+def aws_profile_region(aws_profile: str, environ: Mapping[str, str]) -> str:
+    """The ``region`` the AWS profile sets in ``~/.aws/config`` (``$AWS_CONFIG_FILE``), or ""."""
+    from botocore.configloader import load_config
+
+    path = Path(environ.get("AWS_CONFIG_FILE") or "~/.aws/config").expanduser()
+    if not path.is_file():
+        return ""
+    try:
+        profiles = load_config(str(path)).get("profiles", {})
+    except Exception as exc:  # botocore raises its own ConfigParseError, and configparser's
+        raise ConfigError(f"The AWS config file {path} cannot be read: {exc}.") from None
+    name = aws_profile or environ.get("AWS_DEFAULT_PROFILE") or "default"
+    return str(profiles.get(name, {}).get("region", "") or "")
 
 
 def _check_keys(table: Mapping[str, Any], allowed: set[str], source: str, where: str) -> None:
@@ -249,6 +271,9 @@ def _section(raw: Any, cls: type[Any], source: str, where: str) -> Any:
 
 
 def _coerce(value: Any, hint: Any, key: str, source: str, where: str) -> Any:
+    optional = [h for h in getattr(hint, "__args__", ()) if h is not type(None)]
+    if type(None) in getattr(hint, "__args__", ()) and len(optional) == 1:
+        hint = optional[0]  # `X | None`: None means "not set here"; TOML can only set an X
     if hint is bool:
         if isinstance(value, bool):
             return value
@@ -283,6 +308,8 @@ def render_profile_toml(profile: Profile) -> str:
         lines += ["", f"[profiles.{profile.name}.{key}]"]
         section = getattr(profile, key)
         for f in dataclasses.fields(section):
+            if getattr(section, f.name) is None:
+                continue  # unset: left to ~/.ssh/config and the defaults
             lines.append(f"{f.name} = {_toml_value(getattr(section, f.name))}")
     return "\n".join(lines) + "\n"
 

@@ -1,8 +1,13 @@
-"""SSH to the instance: connect as the profile says, verify the host key always, run commands.
+"""SSH to the instance as OpenSSH users expect: verify the host key always, run commands.
 
-Host keys are checked against the profile's known_hosts file (and nothing is ever written to it
-here except by :func:`trust_host_key`, which the UI calls only after the operator said yes).
-The profile's ``jump_host`` is used as a ProxyJump; ``~/.ssh/config`` and the agent are used too.
+The host may be an IP, a DNS name or a ``~/.ssh/config`` alias. Each value comes from the
+profile only where the profile sets it, else from ``~/.ssh/config`` (asyncssh's own parser),
+else the defaults (``ec2-user``, 22). Host keys are checked against the user's known_hosts
+(the profile's file, else the config's ``UserKnownHostsFile``, else ``~/.ssh/known_hosts``) and
+the global ones (``GlobalKnownHostsFile``, else ``/etc/ssh/ssh_known_hosts``), hashed entries
+included; nothing is ever written except by :func:`trust_host_key`, to the user's file, which
+the UI calls only after the operator said yes. Jump hosts use OpenSSH's ``ProxyJump`` syntax
+(from the profile or the config); every hop is verified against the same known hosts.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from services.core.config import Profile
 from services.core.errors import AuthFailed, ConfigError, ConsoleError, HostKeyMismatch, HostKeyUnknown, Unreachable
+from services.core.safe_text import safe_text
+from services.core.ssh_target import DEFAULT_USER_KNOWN_HOSTS, SshTarget, jump_hops, known_hosts_for, resolve_target
 
 if TYPE_CHECKING:
     import asyncssh
@@ -49,6 +56,7 @@ class OfferedHostKey:
     fingerprint: str  # SHA256:…
     algorithm: str
     known_hosts_line: str
+    known_hosts_file: str = ""  # the user's file, where an accepted key is written
 
 
 @dataclass(frozen=True)
@@ -72,10 +80,22 @@ def quote_command(argv: Sequence[str]) -> str:
 class SshConnection:
     """An open SSH connection (and its jump host, if any); ``async with`` closes both."""
 
-    def __init__(self, conn: asyncssh.SSHClientConnection, jump: asyncssh.SSHClientConnection | None, where: str):
+    def __init__(
+        self,
+        conn: asyncssh.SSHClientConnection,
+        jumps: Sequence[asyncssh.SSHClientConnection],
+        where: str,
+        user: str = "",
+    ):
         self._conn = conn
-        self._jump = jump
+        self._jumps = list(jumps)
         self.where = where
+        self.user = user
+
+    @property
+    def server_version(self) -> str:
+        """The server's identification string (``SSH-2.0-OpenSSH_9.2p1 …``), made printable."""
+        return safe_text(str(self._conn.get_extra_info("server_version") or ""))
 
     @property
     def raw(self) -> asyncssh.SSHClientConnection:
@@ -99,11 +119,10 @@ class SshConnection:
         """Close the connection (and the jump host's), waiting at most CLOSE_SECONDS for each to
         confirm: this runs while a cancelled stream unwinds, so an unbounded wait for a peer
         that has gone could hold a finished ``logs -f`` open forever."""
-        for conn in (self._conn, self._jump):
-            if conn is not None:
-                conn.close()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(conn.wait_closed(), CLOSE_SECONDS)
+        for conn in (self._conn, *reversed(self._jumps)):
+            conn.close()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(conn.wait_closed(), CLOSE_SECONDS)
 
     async def __aenter__(self) -> SshConnection:
         return self
@@ -120,24 +139,8 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _known_hosts(profile: Profile) -> asyncssh.SSHKnownHosts:
-    import asyncssh
-
-    path = Path(profile.ssh.known_hosts).expanduser()
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        text = ""
-    except OSError as exc:
-        raise ConfigError(f"The known_hosts file {path} cannot be read: {exc.strerror}.") from None
-    try:
-        return asyncssh.import_known_hosts(text)
-    except (ValueError, asyncssh.KeyImportError) as exc:
-        raise ConfigError(f"The known_hosts file {path} is not valid: {exc}.") from None
-
-
 def _client_keys(profile: Profile) -> Any:
-    """The profile's identity file, or asyncssh's default keys and the agent."""
+    """The profile's identity file, or () for ~/.ssh/config's IdentityFile, the defaults and the agent."""
     import asyncssh
 
     if not profile.ssh.identity_file:
@@ -156,22 +159,22 @@ def _client_keys(profile: Profile) -> Any:
         raise ConfigError(f"The SSH identity file {path} cannot be used: {exc}.") from None
 
 
-def _parse_jump(spec: str, default_user: str) -> tuple[str, str, int]:
-    user, _, hostport = spec.rpartition("@")
-    host, port = hostport, 22
-    if hostport.startswith("["):
-        host, _, rest = hostport[1:].partition("]")
-        if rest.startswith(":"):
-            port = int(rest[1:])
-    elif hostport.count(":") == 1:
-        host, _, port_text = hostport.partition(":")
-        try:
-            port = int(port_text)
-        except ValueError:
-            raise ConfigError(f"ssh.jump_host {spec!r} has a bad port; use user@host:port.") from None
-    if not host:
-        raise ConfigError(f"ssh.jump_host {spec!r} names no host; use user@host:port.")
-    return user or default_user, host, port
+async def _open_jumps(
+    profile: Profile, target: SshTarget, known: asyncssh.SSHKnownHosts, keys: Any
+) -> list[asyncssh.SSHClientConnection]:
+    """Open every ProxyJump hop in turn, each through the previous one, each host key verified."""
+    opened: list[asyncssh.SSHClientConnection] = []
+    try:
+        for user, host, port in jump_hops(target.jump) if target.jump else []:
+            # A hop's user and port come from the spec, else ~/.ssh/config, else OpenSSH's defaults.
+            opened.append(
+                await _open(profile, target, known, keys, host, port, user or None, opened[-1] if opened else ())
+            )
+    except BaseException:
+        for conn in reversed(opened):
+            conn.close()
+        raise
+    return opened
 
 
 async def connect(profile: Profile, host: str, *, port: int | None = None) -> SshConnection:
@@ -179,69 +182,72 @@ async def connect(profile: Profile, host: str, *, port: int | None = None) -> Ss
 
     if not host:
         raise ConfigError("No SSH host: the stack has no PublicIP output and ssh.host is empty.")
-    port = port or profile.ssh.port
-    known = _known_hosts(profile)
+    target = await asyncio.to_thread(resolve_target, profile, host, port)
+    known = known_hosts_for(target)
     keys = _client_keys(profile)
-    jump: asyncssh.SSHClientConnection | None = None
-    if profile.ssh.jump_host:
-        juser, jhost, jport = _parse_jump(profile.ssh.jump_host, profile.ssh.user)
-        jump = await _open(profile, known, keys, jhost, jport, juser, None)
+    jumps = await _open_jumps(profile, target, known, keys)
     try:
-        conn = await _open(profile, known, keys, host, port, profile.ssh.user, jump)
+        conn = await _open(profile, target, known, keys, host, target.port, target.user, jumps[-1] if jumps else None)
     except BaseException:
-        if jump is not None:
+        for jump in reversed(jumps):
             jump.close()
         raise
-    return SshConnection(conn, jump, f"{profile.ssh.user}@{host}:{port}")
+    return SshConnection(conn, jumps, target.where, target.user)
 
 
 async def _open(
     profile: Profile,
+    target: SshTarget,
     known: asyncssh.SSHKnownHosts,
     keys: Any,
     host: str,
-    port: int,
-    user: str,
-    tunnel: asyncssh.SSHClientConnection | None,
+    port: int | None,
+    user: str | None,
+    tunnel: Any,
 ) -> asyncssh.SSHClientConnection:
+    """One asyncssh connection; ``host`` as given, so its ~/.ssh/config block applies."""
     import asyncssh
 
-    offered: list[asyncssh.SSHKey] = []
+    offered: list[tuple[str, str, int | None, asyncssh.SSHKey]] = []
 
     class _Client(asyncssh.SSHClient):
         def validate_host_public_key(self, host: str, addr: str, port: int, key: asyncssh.SSHKey) -> bool:
-            offered.append(key)  # remembered for the error sentence; never trusted here
+            offered.append((host, addr, port, key))  # remembered for the error sentence; never trusted here
             return False
 
-    where = f"{user}@{host}:{port}"
+    where = target.where if host == target.name and user == target.user else f"{user + '@' if user else ''}{host}"
     kwargs: dict[str, Any] = {
-        "username": user,
         "known_hosts": known,
         "client_factory": _Client,
         "connect_timeout": profile.ssh.connect_timeout,
         "keepalive_interval": KEEPALIVE_INTERVAL,
         "keepalive_count_max": KEEPALIVE_COUNT_MAX,
         "encryption_algs": list(ENCRYPTION_ALGS),
+        "tunnel": tunnel,
     }
+    if user:
+        kwargs["username"] = user
     if keys != ():
         kwargs["client_keys"] = keys
-    if tunnel is not None:
-        kwargs["tunnel"] = tunnel
     try:
-        return await asyncssh.connect(host, port, **kwargs)
+        return await asyncssh.connect(host, port if port is not None else (), **kwargs)
     except asyncssh.HostKeyNotVerifiable:
-        raise _host_key_error(profile, known, host, port, offered[-1] if offered else None) from None
+        raise _host_key_error(target, known, offered[-1] if offered else None, host) from None
     except asyncssh.PermissionDenied:
         raise AuthFailed(
-            f"{where} refused our SSH key; check ssh.user and ssh.identity_file (or the agent) match the "
-            "instance's key pair."
+            f"{where} refused our SSH key; check ssh.user and ssh.identity_file (or ~/.ssh/config and the agent) "
+            "match the instance's key pair."
         ) from None
     except (TimeoutError, asyncssh.ConnectionLost, ConnectionError, socket.gaierror) as exc:
         raise Unreachable(f"Cannot reach SSH on {where}: {_reason(exc)}.") from None
     except OSError as exc:
         raise Unreachable(f"Cannot reach SSH on {where}: {_reason(exc)}.") from None
     except asyncssh.DisconnectError as exc:
-        raise Unreachable(f"SSH on {where} closed the connection during login: {exc.reason}.") from None
+        raise Unreachable(f"SSH on {where} closed the connection during login: {safe_text(exc.reason)}.") from None
+    except ValueError as exc:  # asyncssh's config parser and option checks
+        raise ConfigError(
+            f"SSH to {where} cannot start: {exc}; check ~/.ssh/config and ssh.* in the profile."
+        ) from None
 
 
 def _reason(exc: BaseException) -> str:
@@ -256,22 +262,30 @@ def _reason(exc: BaseException) -> str:
 
 
 def _host_key_error(
-    profile: Profile, known: asyncssh.SSHKnownHosts, host: str, port: int, key: asyncssh.SSHKey | None
+    target: SshTarget,
+    known: asyncssh.SSHKnownHosts,
+    seen: tuple[str, str, int | None, asyncssh.SSHKey] | None,
+    name: str,
 ) -> HostKeyUnknown:
+    host, addr, port, key = seen if seen is not None else (name, "", target.port, None)
     fingerprint = key.get_fingerprint("sha256") if key is not None else "(not offered)"
     algorithm = key.get_algorithm() if key is not None else ""
-    path = Path(profile.ssh.known_hosts).expanduser()
-    trusted = known.match(host, host, port)[0]
+    shown = f"{host}:{port or 22}" + (f" ({name})" if name != host else "")
+    try:
+        trusted = known.match(host, addr, port if port != 22 else None)[0]
+    except ValueError:  # addr is not an IP (a tunnelled hop): match the name alone
+        trusted = known.match(host, "", port if port != 22 else None)[0]
+    files = " or ".join(str(p) for p in target.known_hosts_files)
     if trusted:
         return HostKeyMismatch(
-            f"The host key of {host}:{port} has CHANGED: it offered {algorithm} {fingerprint}, which is not the "
-            f"key recorded in {path}; if the instance was not replaced this may be an attack, so the console "
+            f"The host key of {shown} has CHANGED: it offered {algorithm} {fingerprint}, which is not the "
+            f"key recorded in {files}; if the instance was not replaced this may be an attack, so the console "
             "refuses to connect (remove the old entry only once you have verified the new key).",
             host=host,
             fingerprint=fingerprint,
         )
     return HostKeyUnknown(
-        f"The host key of {host}:{port} is not in {path}: it offered {algorithm} {fingerprint}; verify it "
+        f"The host key of {shown} is not in {files}: it offered {algorithm} {fingerprint}; verify it "
         "(e.g. in the EC2 console's system log) and accept it in the console, or add it with ssh-keyscan.",
         host=host,
         fingerprint=fingerprint,
@@ -279,23 +293,32 @@ def _host_key_error(
 
 
 async def fetch_host_key(profile: Profile, host: str, *, port: int | None = None) -> OfferedHostKey:
-    """The host key the server offers now (for the operator to compare and accept)."""
+    """The host key the server offers now (for the operator to compare and accept), through the
+    same jump hosts and to the same real address as :func:`connect`."""
     import asyncssh
 
-    port = port or profile.ssh.port
+    target = await asyncio.to_thread(resolve_target, profile, host, port)
+    jumps = await _open_jumps(profile, target, known_hosts_for(target), _client_keys(profile))
     try:
-        key = await asyncio.wait_for(asyncssh.get_server_host_key(host, port), profile.ssh.connect_timeout)
+        key = await asyncio.wait_for(
+            asyncssh.get_server_host_key(host, target.port, tunnel=jumps[-1] if jumps else None),
+            profile.ssh.connect_timeout,
+        )
     except (TimeoutError, OSError, asyncssh.Error) as exc:
-        raise Unreachable(f"Cannot reach SSH on {host}:{port} to read its host key: {_reason(exc)}.") from None
+        raise Unreachable(f"Cannot reach SSH on {target.where} to read its host key: {_reason(exc)}.") from None
+    finally:
+        for jump in reversed(jumps):
+            jump.close()
     if key is None:
-        raise ConsoleError(f"{host}:{port} offered no host key.")
+        raise ConsoleError(f"{target.where} offered no host key.")
     public = key.export_public_key("openssh").decode().strip()
     return OfferedHostKey(
-        host=host,
-        port=port,
+        host=target.host,
+        port=target.port,
         fingerprint=key.get_fingerprint("sha256"),
         algorithm=key.get_algorithm(),
-        known_hosts_line=f"{known_hosts_pattern(host, port)} {public}",
+        known_hosts_line=f"{known_hosts_pattern(target.host_key_alias or target.host, target.port)} {public}",
+        known_hosts_file=str(target.user_known_hosts),
     )
 
 
@@ -308,7 +331,7 @@ def trust_host_key(profile: Profile, offered: OfferedHostKey, expected_fingerpri
             host=offered.host,
             fingerprint=offered.fingerprint,
         )
-    path = Path(profile.ssh.known_hosts).expanduser()
+    path = Path(offered.known_hosts_file or profile.ssh.known_hosts or DEFAULT_USER_KNOWN_HOSTS).expanduser()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     existing = path.read_text() if path.exists() else ""
     prefix = "" if not existing or existing.endswith("\n") else "\n"

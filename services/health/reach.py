@@ -1,4 +1,4 @@
-"""Is the instance's SSH server reachable? A TCP connection and the server's banner, no login."""
+"""Is the instance's SSH server reachable the way the journal reaches it? And its raw banner."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import contextlib
 import time
 from dataclasses import dataclass
 
-from services.core.errors import Unreachable
+from services.core.errors import AuthFailed, ConfigError, ConsoleError, HostKeyMismatch, HostKeyUnknown, Unreachable
 from services.health.run import CheckContext, CheckResult, Status
 
 MAX_PRELUDE_LINES = 20  # RFC 4253 allows lines before the identification string
@@ -70,26 +70,37 @@ async def _identification(reader: asyncio.StreamReader) -> str:
 
 
 async def check(ctx: CheckContext) -> CheckResult:
-    """Health check ``ssh``: TCP and the SSH banner on ssh.host (default: PublicIP)."""
-    settings = ctx.profile.ssh
-    host = settings.host or ctx.public_ip
+    """Health check ``ssh``: log in the way the journal does (``~/.ssh/config``, the jump hosts,
+    the host key verified) to ssh.host (default: PublicIP); a bare TCP connect would call a
+    host healthy that the journal cannot reach."""
+    from services.core.ssh import connect
+
+    host = ctx.profile.ssh.host or ctx.public_ip
     if not host:
         return CheckResult("ssh", Status.UNKNOWN, ctx.missing("PublicIP"))
-    details = {"endpoint": f"{host}:{settings.port}"}
+    details: dict[str, object] = {"host": host}
+    started = time.perf_counter()
     try:
-        banner = await ssh_banner(host, settings.port, settings.connect_timeout)
-    except Unreachable as exc:
-        return CheckResult("ssh", Status.CRITICAL, str(exc).rstrip("."), {**details, "error": str(exc)}, figure="down")
-    summary = f"{banner.banner} answers on {host}:{settings.port} in {banner.banner_ms:.0f} ms"
+        async with await connect(ctx.profile, host) as conn:
+            banner = conn.server_version
+            where = conn.where
+    except HostKeyMismatch as exc:
+        return _failed(Status.CRITICAL, exc, details, "key changed")
+    except (HostKeyUnknown, AuthFailed) as exc:
+        return _failed(Status.WARN, exc, details, "unknown key" if isinstance(exc, HostKeyUnknown) else "refused")
+    except ConfigError as exc:
+        return _failed(Status.UNKNOWN, exc, details, "no config")
+    except ConsoleError as exc:
+        return _failed(Status.CRITICAL, exc, details, "down")
+    login_ms = (time.perf_counter() - started) * 1000
     return CheckResult(
         "ssh",
         Status.OK,
-        summary,
-        {
-            **details,
-            "banner": banner.banner,
-            "connect_ms": round(banner.connect_ms, 1),
-            "banner_ms": round(banner.banner_ms, 1),
-        },
-        figure=f"{banner.banner_ms:.0f} ms",
+        f"{banner} answers on {where}; host key verified, logged in in {login_ms:.0f} ms",
+        {**details, "endpoint": where, "banner": banner, "login_ms": round(login_ms, 1)},
+        figure=f"{login_ms:.0f} ms",
     )
+
+
+def _failed(status: Status, exc: ConsoleError, details: dict[str, object], figure: str) -> CheckResult:
+    return CheckResult("ssh", status, str(exc).rstrip("."), {**details, "error": str(exc)}, figure=figure)

@@ -249,7 +249,7 @@ class _Reader:
             raise _Drop("the connection dropped")
         if status != 0:
             stderr = proc.stderr.decode("utf-8", errors="replace").strip()
-            raise _journalctl_error(conn.where, self.profile.ssh.user, status, stderr)
+            raise _journalctl_error(conn.where, conn.user, status, stderr)
         if self.follow:
             raise _Drop("journalctl stopped")
 

@@ -83,18 +83,25 @@ def reason(exc: BaseException) -> str:
 def credentials_provider(profile: Profile) -> Any:
     """awscrt credentials from boto3's chain (env, profiles, SSO, instance role), refreshed as boto3 does."""
     import awscrt.auth
-    import boto3
 
-    session = boto3.session.Session(profile_name=profile.aws_profile or None)
+    from services.core.aws import aws_session, require_region, translate_error
+
+    require_region(profile)  # SigV4 signs for a region: ask for one now, not inside awscrt
+    session = aws_session(profile)
 
     def current() -> Any:
-        creds = session.get_credentials()
-        if creds is None:
+        try:
+            creds = session.get_credentials()
+            frozen = creds.get_frozen_credentials() if creds is not None else None
+        except ConsoleError:
+            raise
+        except Exception as exc:  # SSO tokens, credential_process, assume-role: the same sentences as every call
+            raise translate_error(exc, profile, "signing the IoT websocket") from None
+        if frozen is None:
             raise NoCredentials(
                 "No AWS credentials found to sign the IoT websocket; set AWS_PROFILE or "
                 "--aws-profile, or run `aws configure`."
             )
-        frozen = creds.get_frozen_credentials()
         return awscrt.auth.AwsCredentials(frozen.access_key, frozen.secret_key, frozen.token)
 
     current()  # fail now, in one sentence, rather than inside the handshake
