@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from services.core.errors import ConsoleError
+from services.core.errors import ConfigError, ConsoleError
 
 __all__ = ["main"]
 
@@ -51,16 +51,25 @@ EPILOG = """\
 exit codes:
   0    success (check: every check OK)
   1    the command failed; stderr says why in one sentence (check: a WARNING)
-  2    bad usage or configuration (check: a CRITICAL; apply: the update rolled back)
-  3    check: a check could not run (UNKNOWN)
+  2    bad usage or configuration, or no terminal for the interactive console
+       (check: a CRITICAL; apply: the update rolled back)
+  3    check: a check could not run, or nothing could be checked (config, credentials, usage)
   130  interrupted (Ctrl-C)
+
+global options may come before or after the command (`ttes-console stack --stack x`).
+diagnostics: --debug and --log-file PATH; the interactive console keeps a log in the user's
+state directory (secrets are never written to it).
 
 configuration: $TTES_CONSOLE_CONFIG or ~/.config/ttes-console/config.toml (--config PATH).
 AWS credentials come from boto3's chain (env, profiles, SSO, instance role), never the file.
 """
 
 
-def _add_global_options(parser: argparse.ArgumentParser) -> None:
+def _add_global_options(parser: argparse.ArgumentParser, *, after_command: bool = False) -> None:
+    """The options every command takes; ``after_command``: the copy a subcommand accepts, which
+    sets a value only when given there (so one given before the command is not reset)."""
+    if after_command:
+        parser = _SuppressedDefaults(parser)  # type: ignore[assignment]
     parser.add_argument("--config", metavar="PATH", type=Path, help="config file (TOML)")
     parser.add_argument("-p", "--profile", metavar="PROFILE", help="profile in the config file")
     parser.add_argument("--stack", metavar="NAME", help="CloudFormation stack name")
@@ -75,6 +84,20 @@ def _add_global_options(parser: argparse.ArgumentParser) -> None:
         help="a sandbox scenario to enable (repeatable), see `sandbox --help`",
     )
     parser.add_argument("--read-only", action="store_true", help="refuse every action that changes anything")
+    parser.add_argument("--debug", action="store_true", help="verbose diagnostic log (stderr, or --log-file)")
+    parser.add_argument("--log-file", metavar="PATH", type=Path, help="write the diagnostic log to PATH (mode 0600)")
+
+
+class _SuppressedDefaults:
+    """Adds arguments to a subparser with no default, so an absent option leaves the global value."""
+
+    def __init__(self, parser: argparse.ArgumentParser) -> None:
+        self._parser = parser
+
+    def add_argument(self, *names: str, **kwargs: object) -> None:
+        kwargs["default"] = argparse.SUPPRESS
+        kwargs.pop("help", None)
+        self._parser.add_argument(*names, help=argparse.SUPPRESS, **kwargs)  # type: ignore[arg-type]
 
 
 def build_parser(selected: str | None = "*") -> argparse.ArgumentParser:
@@ -94,6 +117,7 @@ def build_parser(selected: str | None = "*") -> argparse.ArgumentParser:
             module = importlib.import_module(module_name)
             cmd.description = module.__doc__
             module.add_arguments(cmd)
+            _add_global_options(cmd, after_command=True)
     return parser
 
 
@@ -111,15 +135,40 @@ def _selected_command(argv: Sequence[str]) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ttes-console`` script."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser(_selected_command(argv)).parse_args(argv)
+    selected = _selected_command(argv)
+    # Nagios reads any exit code it did not ask for as a verdict: for `check`, a usage error is UNKNOWN.
+    failed = 3 if selected == "check" else None
+    try:
+        args = build_parser(selected).parse_args(argv)
+    except SystemExit as exc:
+        if failed is not None and exc.code not in (0, None):
+            return failed
+        raise
     if args.command == "demo":
         args.demo = True
     if args.demo_scenario and not args.demo and args.command != "sandbox":
         print("ttes-console: --demo-scenario needs --demo (or the demo command).", file=sys.stderr)
-        return 2
+        return failed or 2
     # A closed pipe (`… | head`) ends the program quietly, like other Unix tools.
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    from tui import diagnostics
+
     try:
+        if args.command in (None, "demo"):
+            from tui.cli.interactive import require_terminal
+
+            require_terminal()  # before anything is started or written
+        try:
+            diagnostics.configure(debug=args.debug, log_file=args.log_file, interactive=args.command in (None, "demo"))
+        except OSError as exc:
+            where = args.log_file or diagnostics.default_log_path()
+            raise ConfigError(
+                f"The diagnostic log {where} cannot be written: {exc.strerror}; use --log-file PATH."
+            ) from None
+        if args.demo or args.command == "sandbox":
+            from tui.cli.session import require_sandbox_extra
+
+            require_sandbox_extra()
         if args.command in (None, "demo"):
             from tui.cli.interactive import run_interactive
 
@@ -139,13 +188,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(run())
     except ConsoleError as exc:
         print(f"ttes-console: {exc}", file=sys.stderr)
-        return 2 if _is_usage(exc) else 1
+        return failed or (2 if _is_usage(exc) else 1)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         # Python flushes stdout at exit; point it at /dev/null so that cannot fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except Exception as exc:  # a bug: one sentence here, the traceback in the diagnostic log
+        where = f"ttes-console {args.command}" if args.command else "ttes-console"
+        print(f"ttes-console: {diagnostics.unexpected(exc, where)}", file=sys.stderr)
+        return failed or 1
 
 
 def _warm_up(modules: Sequence[str]) -> None:
@@ -163,6 +216,4 @@ def _warm_up(modules: Sequence[str]) -> None:
 
 
 def _is_usage(exc: ConsoleError) -> bool:
-    from services.core.errors import ConfigError
-
     return isinstance(exc, ConfigError)

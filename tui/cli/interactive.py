@@ -1,14 +1,53 @@
-"""Start the interactive console (optionally on the simulated deployment)."""
+"""Start the interactive console (optionally on the simulated deployment).
+
+It needs a terminal that can address the cursor: without a TTY on stdin and stdout (cron, a
+pipe, ``ssh host cmd`` without ``-t``) or with ``TERM=dumb`` it refuses in one sentence and
+names the headless commands, rather than writing escape sequences nobody can read. ``NO_COLOR``
+is honoured by Textual itself (monochrome rendering).
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 
+from services.core.errors import ConfigError
 from tui.cli.session import session_for
+
+HEADLESS_HINT = (
+    "use a headless command instead: `ttes-console check`, `stack`, `logs -n 100` or `uplinks --count 10` "
+    "(each with --json)"
+)
+
+
+class NoTerminal(ConfigError):
+    """The interactive console was started without a usable terminal."""
+
+
+def require_terminal() -> None:
+    """Refuse (one sentence) unless stdin and stdout are a terminal that can address the cursor."""
+    streams = [name for name, stream in (("stdin", sys.stdin), ("stdout", sys.stdout)) if not _isatty(stream)]
+    if streams:
+        which = "neither stdin nor stdout is one" if len(streams) == 2 else f"{streams[0]} is not one"
+        raise NoTerminal(f"The interactive console needs a terminal, but {which}; {HEADLESS_HINT}.")
+    if os.environ.get("TERM") == "dumb":
+        raise NoTerminal(
+            "The interactive console needs a terminal that can move the cursor, and TERM is dumb; "
+            f"set TERM (e.g. xterm-256color) or {HEADLESS_HINT}."
+        )
+
+
+def _isatty(stream: object) -> bool:
+    try:
+        return bool(stream is not None and stream.isatty())  # type: ignore[attr-defined]
+    except (ValueError, OSError):  # closed
+        return False
 
 
 def run_interactive(args: argparse.Namespace) -> int:
     """Run the Textual app until the operator quits; returns the process exit code."""
+    require_terminal()
     with session_for(args) as session:
         from tui.app import TtesConsoleApp
 

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 
 from services.core.config import Overrides, Profile, load_profile
+from services.core.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,22 @@ class Session:
 
 def overrides_from(args: argparse.Namespace) -> Overrides:
     return Overrides(profile=args.profile, stack=args.stack, region=args.region, aws_profile=args.aws_profile)
+
+
+# What `pip install 'ttes-console[sandbox]'` brings (import names), checked before a demo starts.
+SANDBOX_MODULES = ("moto", "trustme", "dnslib", "amqtt")
+
+
+def require_sandbox_extra() -> None:
+    """Name the extra to install when the simulated deployment's packages are missing."""
+    import importlib.util
+
+    missing = [name for name in SANDBOX_MODULES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ConfigError(
+            f"The simulated deployment needs the sandbox extra ({', '.join(missing)} not installed): "
+            "run pip install 'ttes-console[sandbox]' and retry."
+        )
 
 
 @contextmanager

@@ -130,6 +130,9 @@ class JournalPane(Pane):
         if ask_host_key:
             self.query_one("#journal-trust", Button).focus()
 
+    def show_unexpected(self, sentence: str) -> None:
+        self._fail(f"{sentence} Press r to retry.")
+
     def _say(self, sentence: str) -> None:
         message = self.query_one("#journal-message", Static)
         message.update(Text(printable(sentence)))

@@ -233,6 +233,11 @@ class UplinksPane(Pane):
 
     # --- display ------------------------------------------------------------------------------
 
+    def show_unexpected(self, sentence: str) -> None:
+        self.state = "failed"
+        self.problem = sentence
+        self._say(sentence)
+
     def _say(self, sentence: str) -> None:
         self.query_one("#uplinks-message", Static).update(sentence)
         self.query_one(ContentSwitcher).current = "uplinks-message"
