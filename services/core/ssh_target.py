@@ -53,7 +53,12 @@ def resolve_target(profile: Profile, host: str, port: int | None = None) -> SshT
     port = port if port is not None else s.port
     try:
         options = asyncssh.SSHClientConnectionOptions(
-            host=host, port=port if port is not None else (), known_hosts=None, client_keys=None, agent_path=None
+            config=(),  # () = ~/.ssh/config, as asyncssh.connect() reads it
+            host=host,
+            port=port if port is not None else (),
+            known_hosts=None,
+            client_keys=None,
+            agent_path=None,
         )
     except (ValueError, OSError, asyncssh.Error) as exc:
         raise ConfigError(
