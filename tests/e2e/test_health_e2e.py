@@ -9,6 +9,7 @@ ports by these fixtures. Each test skips when its binary is absent
 from __future__ import annotations
 
 import contextlib
+import getpass
 import shutil
 import socket
 import subprocess
@@ -151,24 +152,38 @@ def sshd(tmp: Path) -> Iterator[int]:
     keygen = binary("ssh-keygen", "/usr/bin/ssh-keygen")
     key = tmp / "host_ed25519"
     subprocess.run([keygen, "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    # The ssh check logs in as the journal does: a client key it accepts, its host key known.
+    client = tmp / "client_ed25519"
+    subprocess.run([keygen, "-q", "-t", "ed25519", "-N", "", "-f", str(client)], check=True)
+    (tmp / "authorized_keys").write_text(Path(f"{client}.pub").read_text())
     try:
         Path("/run/sshd").mkdir(exist_ok=True)  # privilege separation directory sshd insists on
     except OSError as exc:
         pytest.skip(f"sshd cannot run here: /run/sshd cannot be created ({exc.strerror})")
     port = free_port()
     cmd = [exe, "-D", "-e", "-f", "/dev/null", "-h", str(key), "-p", str(port), "-o", "ListenAddress=127.0.0.1"]
-    cmd += ["-o", "PidFile=none"]
+    cmd += ["-o", "PidFile=none", "-o", f"AuthorizedKeysFile={tmp / 'authorized_keys'}", "-o", "StrictModes=no"]
+    cmd += ["-o", "UsePAM=no", "-o", "PermitRootLogin=prohibit-password"]
+    host_public = " ".join(Path(f"{key}.pub").read_text().split()[:2])
+    (tmp / "known_hosts").write_text(f"[127.0.0.1]:{port} {host_public}\n")
     with running(cmd, lambda: tcp_open(port)):
         yield port
 
 
-def profile_for(dns_port: int, server: TlsServer, ssh_port: int) -> Profile:
+def profile_for(dns_port: int, server: TlsServer, ssh_port: int, tmp: Path) -> Profile:
     return Profile(
         name="e2e",
         stack="ttes-demo",
         dns=DnsSettings(("127.0.0.1",), dns_port, 2.0),
         tls=TlsSettings(connect_host="127.0.0.1", port=server.port, http_port=closed_port(), ca_file=server.ca_file),
-        ssh=SshSettings(host="127.0.0.1", port=ssh_port, connect_timeout=3.0),
+        ssh=SshSettings(
+            host="127.0.0.1",
+            port=ssh_port,
+            user=getpass.getuser(),
+            identity_file=str(tmp / "client_ed25519"),
+            known_hosts=str(tmp / "known_hosts"),
+            connect_timeout=3.0,
+        ),
     )
 
 
@@ -179,7 +194,7 @@ async def test_every_check_is_ok_against_dnsmasq_openssl_and_sshd(tmp_path: Path
         openssl_server(tmp_path, not_after) as server,
         sshd(tmp_path) as ssh_port,
     ):
-        profile = profile_for(dns_port, server, ssh_port)
+        profile = profile_for(dns_port, server, ssh_port, tmp_path)
         results = await health.run_checks(profile, stack=make_stack(), checks=health.builtin_checks())
     by_name = {r.name: r for r in results}
     assert {n: r.status for n, r in by_name.items()} == dict.fromkeys(by_name, Status.OK), [r.summary for r in results]
