@@ -3,6 +3,7 @@ diagnostic log, the sandbox extra, and the region taken from the AWS profile."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from services.core.aws import AwsClients
+from services.core.aws import AwsClients, MfaRequired
 from services.core.config import Overrides, load_profile, resolve_profile
 from services.core.errors import ConfigError
 from tests.conftest import ROOT, RunningSandbox, run_cli
@@ -174,3 +175,24 @@ def test_stack_reads_the_region_of_the_aws_profile(sandbox: RunningSandbox, tmp_
     assert f'"region": "{profile.region}"' in done.stdout
     loaded = load_profile(config, environ={"AWS_CONFIG_FILE": str(tmp_path / ".aws" / "config")})
     assert loaded.region == profile.region
+
+
+def test_a_profile_that_prompts_for_mfa_is_refused_in_a_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_CONFIG_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    _aws_config(
+        tmp_path,
+        "[profile base]\nregion = eu-west-1\n[profile admin]\nregion = eu-west-1\nsource_profile = base\n"
+        "role_arn = arn:aws:iam::123456789012:role/Admin\nmfa_serial = arn:aws:iam::123456789012:mfa/me\n",
+    )
+    (tmp_path / ".aws" / "credentials").write_text(
+        "[base]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n"
+    )
+    profile = resolve_profile({"profiles": {"p": {"stack": "s", "aws_profile": "admin"}}}, "t")
+    # Never reaches the network: the MFA prompt comes first, and is refused.
+    profile = dataclasses.replace(profile, endpoint_url="http://127.0.0.1:9")
+    with pytest.raises(MfaRequired, match=r"asks for an MFA code.*--profile admin"):
+        AwsClients(profile).call_sync("sts", "get_caller_identity")

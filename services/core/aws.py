@@ -105,8 +105,8 @@ def _new_session(profile: Profile) -> Any:
             f"--profile {profile.aws_profile or 'default'}` caches them) and retry."
         )
 
-    # Roles assumed with MFA are looked up in the aws CLI's own cache first, as the CLI does.
-    provider.cache = JSONFileCache()
+    # Roles assumed with MFA are looked up in the aws CLI's own cache first (and kept there).
+    provider.cache = JSONFileCache(working_dir=os.path.expanduser(os.path.join("~", ".aws", "cli", "cache")))
     provider._prompter = refuse_prompt
     return session
 
