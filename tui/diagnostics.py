@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TextIO
 
 LOG_NAME = "console.log"
+LOG_KEEP_BYTES = 8 * 1024 * 1024  # past this at start, the log becomes console.log.1 (one generation)
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 REDACTED = "[redacted]"
 # The libraries whose records are worth having; at INFO they stay at WARNING, with --debug they speak.
@@ -119,6 +120,11 @@ def _open_private(path: Path) -> TextIO:
     """Open ``path`` for appending, created with mode 0600 (its directory 0700)."""
     path = path.expanduser()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        if path.is_file() and path.stat().st_size > LOG_KEEP_BYTES:
+            os.replace(path, path.with_name(path.name + ".1"))  # the default log is kept for every TUI run
+    except OSError:
+        pass  # an old log that cannot be moved is appended to
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     os.fchmod(fd, 0o600)
     return os.fdopen(fd, "a", encoding="utf-8", errors="backslashreplace", buffering=1)
