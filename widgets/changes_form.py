@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
-from widgets.stack_summary import clean
+from services.core.safe_text import safe_text
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class ParameterRow(Vertical):
                 placeholder = "(unchanged, hidden)" if f.no_echo else ""
                 yield Input(start, placeholder=placeholder, password=f.no_echo, id=f"value-{f.key}")
         if f.description:
-            yield Static(Text(clean(f.description)), classes="notes")
+            yield Static(Text(safe_text(f.description)), classes="notes")
         if f.warning:
             yield Static(Text("⚠ " + f.warning), classes="warning")
 

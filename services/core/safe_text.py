@@ -12,9 +12,12 @@ Pure standard library, so every layer (widgets included) may use it.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Mapping
+from typing import Any
 
-__all__ = ["UNSAFE", "safe_bytes", "safe_text"]
+__all__ = ["UNSAFE", "safe_bytes", "safe_data", "safe_json", "safe_text"]
 
 # C0 (tab kept), DEL, C1, separators, bidi controls, zero-width and BOM, surrogates.
 UNSAFE = re.compile(
@@ -51,3 +54,32 @@ def safe_text(text: str, *, tabs: int | None = None) -> str:
 def safe_bytes(data: bytes) -> str:
     """Remote bytes as safe text: invalid UTF-8 shown as ``\\xNN`` escapes, never raised."""
     return safe_text(data.decode("utf-8", "surrogateescape"))
+
+
+def safe_data(value: Any) -> Any:
+    """A JSON-ready tree with every string (keys included) passed through :func:`safe_text`.
+
+    Values that are not JSON types become their safe ``str()``, so a consumer that decodes the
+    JSON (``jq -r``) gets the same visible escapes a terminal reader would.
+    """
+    if isinstance(value, str):
+        return safe_text(value)
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, Mapping):
+        return {safe_text(str(k)): safe_data(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [safe_data(v) for v in value]
+    if isinstance(value, bytes):
+        return safe_bytes(value)
+    return safe_text(str(value))
+
+
+def safe_json(value: Any, *, indent: int | None = None) -> str:
+    """``value`` as JSON whose decoded strings hold no character a terminal could act on."""
+    text = json.dumps(value, ensure_ascii=False, indent=indent, default=str)
+    # JSON escapes control characters itself, but a decoder turns them back: only text with no
+    # escape and no unsafe character can be printed as it is.
+    if "\\" not in text and not UNSAFE.search(text):
+        return text
+    return json.dumps(safe_data(value), ensure_ascii=False, indent=indent)
