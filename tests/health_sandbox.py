@@ -18,7 +18,17 @@ from sandbox.core import DOMAIN, PUBLIC_IP, STACK_NAME, SandboxContext
 from sandbox.dns import DnsPart
 from sandbox.web import WebPart
 from services.core.config import DnsSettings, Profile, SshSettings, TlsSettings
+from services.health.check import Check
+from services.health.checks import CHECKS
 from services.stack.model import Stack
+
+# The checks whose peers health_peers runs: DNS, HTTPS and SSH (no IoT broker, no journal).
+PEER_CHECKS = ("stack", "dns", "tls", "https", "plaintext", "ssh")
+
+
+def peer_checks() -> list[Check]:
+    """The entries of the one list of checks that :func:`health_peers` can answer."""
+    return [c for c in CHECKS if c.name in PEER_CHECKS]
 
 
 def make_stack(status: str = "CREATE_COMPLETE", reason: str = "", **outputs: str) -> Stack:

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 
 from services.core.errors import Unreachable
-from services.health.run import CheckContext, CheckResult, Status
+from services.health.check import CheckContext, CheckResult, Status
 
 MAX_PRELUDE_LINES = 20  # RFC 4253 allows lines before the identification string
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.core.errors import ConfigError, Unreachable
-from services.health.run import CheckContext, CheckResult, Status
+from services.health.check import CheckContext, CheckResult, Status
 
 # autocert renews 30 days before expiry: fewer than 21 days left means renewal has been failing.
 WARN_DAYS = 21

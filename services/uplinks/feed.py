@@ -19,7 +19,6 @@ import contextlib
 import functools
 import getpass
 import re
-import sys
 import threading
 import time
 import uuid
@@ -40,7 +39,6 @@ BACKPRESSURE_SECONDS = 1.0
 BATCH_ITEMS = 500
 BATCH_SECONDS = 0.05
 CONNECT_TIMEOUT = 20.0
-SWITCH_INTERVAL = 0.001  # seconds; see UplinkFeed.connect
 SHARED_SILENCE_SECONDS = 15.0  # see silence_hint
 
 
@@ -197,10 +195,6 @@ class UplinkFeed:
     async def connect(self, on_status: Callable[[FeedStatus], None] | None = None) -> None:
         """Resolve the endpoint, check TLS, connect every connection and subscribe."""
         self._loop = asyncio.get_running_loop()
-        # awscrt hands over each message under the GIL: at Python's default 5 ms switch interval a busy event
-        # loop lets its thread in about 200 times a second (and keys wait as long). Measured in bench/uplinks.py.
-        if sys.getswitchinterval() > SWITCH_INTERVAL:
-            sys.setswitchinterval(SWITCH_INTERVAL)
         filters = connection_filters(self.base_filter, self.connections)
         self._status = [ConnectionStatus(i, client_id(i), f) for i, f in enumerate(filters)]
         self._received = [0] * len(filters)
@@ -372,29 +366,3 @@ class UplinkFeed:
                 await await_crt(future, 5)
         for i in range(len(self._status)):
             self._set(i, "closed", "")
-
-
-async def follow_uplinks(
-    profile: Profile,
-    *,
-    app: str | None = None,
-    device: str | None = None,
-    on_status: Callable[[FeedStatus], None] | None = None,
-) -> AsyncIterator[UplinkBatch]:
-    """Connect and yield batches until the caller stops iterating."""
-    feed = UplinkFeed(profile, app=app, device=device)
-    try:
-        await feed.connect(on_status)
-        async for batch in feed.batches():
-            yield batch
-    finally:
-        await feed.close()
-
-
-def __getattr__(name: str) -> Any:
-    # services.health.run looks for HEALTH_CHECKS here; the check lives beside, imported only when asked for.
-    if name == "HEALTH_CHECKS":
-        from services.health.iot_check import HEALTH_CHECKS
-
-        return HEALTH_CHECKS
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -25,7 +25,7 @@ from services.core.config import DnsSettings, Profile, SshSettings, TlsSettings
 from services.health import dns, reach, tls, web
 from services.health import run as health
 from services.health.run import CheckContext, Status
-from tests.health_sandbox import PUBLIC_IP, closed_port, make_stack
+from tests.health_sandbox import PUBLIC_IP, closed_port, make_stack, peer_checks
 
 pytestmark = pytest.mark.e2e
 
@@ -180,7 +180,7 @@ async def test_every_check_is_ok_against_dnsmasq_openssl_and_sshd(tmp_path: Path
         sshd(tmp_path) as ssh_port,
     ):
         profile = profile_for(dns_port, server, ssh_port)
-        results = await health.run_checks(profile, stack=make_stack(), checks=health.builtin_checks())
+        results = await health.run_checks(profile, stack=make_stack(), checks=peer_checks())
     by_name = {r.name: r for r in results}
     assert {n: r.status for n, r in by_name.items()} == dict.fromkeys(by_name, Status.OK), [r.summary for r in results]
     assert by_name["dns"].summary == f"{DOMAIN} → {PUBLIC_IP} at 127.0.0.1:{dns_port} and 1 authoritative (TTL 300 s)"
