@@ -30,7 +30,7 @@ from typing import Any
 
 from amqtt.plugins.base import BaseAuthPlugin
 
-from sandbox.core import SandboxContext
+from sandbox.context import SandboxContext
 from sandbox.mqtt_relay import Relay
 from sandbox.uplink_metrics import backfill, report_metrics
 from sandbox.uplink_sim import UplinkSimulator

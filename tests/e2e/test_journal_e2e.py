@@ -1,7 +1,7 @@
 """End-to-end: the journal service against Debian's OpenSSH sshd with a fake journalctl on PATH.
 
 sshd runs on a loopback port with its own config, host key and authorized_keys; the remote PATH
-holds a ``journalctl`` (``python -m sandbox.journal_gen``), a ``sudo`` that just runs its command,
+holds a ``journalctl`` (``python -m sandbox.journalctl``), a ``sudo`` that just runs its command,
 and a ``systemctl``. A TCP proxy in front of sshd cuts connections to prove resume-after-cursor.
 """
 
@@ -76,7 +76,7 @@ def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
     bin_dir.mkdir()
     t0 = time.time()
     scripts = {
-        "journalctl": f"#!/bin/sh\nPYTHONPATH={ROOT} exec {sys.executable} -m sandbox.journal_gen --t0 {t0} "
+        "journalctl": f"#!/bin/sh\nPYTHONPATH={ROOT} exec {sys.executable} -m sandbox.journalctl --t0 {t0} "
         f'--rate 200 -- "$@"\n',
         "sudo": '#!/bin/sh\nwhile [ "${1#-}" != "$1" ]; do shift; done\nexec "$@"\n',
         "systemctl": "#!/bin/sh\nprintf 'Id=lorawan-stack.service\\nLoadState=loaded\\nActiveState=active\\n"
