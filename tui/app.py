@@ -12,7 +12,7 @@ from textual.binding import Binding, BindingType
 from services.core.aws import AwsClients, caller_arn
 from services.core.config import Profile
 from services.core.errors import ConsoleError
-from tui import heap
+from tui import runtime
 from tui.commands import ConsoleCommands
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.help import HelpScreen
@@ -41,7 +41,7 @@ class TtesConsoleApp(App[int]):
         self.principal = ""
 
     def on_mount(self) -> None:
-        heap.tune()
+        runtime.apply()
         mode = "  [read-only]" if self.read_only else ""
         self.title = f"{self.profile.stack} · {self.profile.region}{mode}"
         self.sub_title = "AWS principal: …"
@@ -54,8 +54,8 @@ class TtesConsoleApp(App[int]):
         await asyncio.sleep(0.03)
         if isinstance(self.screen, DashboardScreen):
             await self.screen.build()
-        heap.freeze()  # what exists now lives as long as the app
-        self.set_timer(heap.SETTLE_SECONDS, heap.settle)
+        runtime.freeze()  # what exists now lives as long as the app
+        self.set_timer(runtime.SETTLE_SECONDS, runtime.settle)
 
     @work(exclusive=True, group="whoami")
     async def who_am_i(self) -> None:

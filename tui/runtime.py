@@ -1,27 +1,35 @@
-"""The app's policy for Python's garbage collector, so log and uplink floods do not stall the keys.
+"""Process-wide settings of the interactive console, in one place: the collector and the switch interval.
 
-A flood allocates hundreds of thousands of objects a second. The collector's young passes are
-cheap; its full passes walk every tracked object the process holds, and with the defaults they
-come every ~2 s of a flood and hold the event loop for 100–400 ms. So: fewer full passes
-(:data:`GC_THRESHOLDS`), and everything that lives as long as the app kept out of them —
-frozen once the first frame is drawn, and again (:func:`settle`) once the SDKs the first calls
-load (botocore's service models alone are hundreds of thousands of objects) are in memory.
+Only the interactive app applies them (:func:`apply`, at start-up); services and headless
+commands leave the interpreter as they find it.
+
+The switch interval: awscrt hands each MQTT message over under the GIL, and at Python's default
+interval a busy event loop lets that thread in too rarely (keys wait as long).
+
+The collector: a flood allocates objects faster than anything else the app does. Young passes
+are cheap; full passes walk every tracked object the process holds and, with the default
+thresholds, come often enough during a flood to stall repaints and keys. So: fewer full passes
+(:data:`GC_THRESHOLDS`), and everything that lives as long as the app kept out of them, frozen
+once the first frame is drawn and again (:func:`settle`) once the SDKs the first calls load
+(botocore's service models) are in memory. bench/uplinks.py and bench/journal.py print the pauses.
 """
 
 from __future__ import annotations
 
 import gc
+import sys
 
-# The uplink feed keeps 20,000 uplinks alive and replaces them thousands of times a second, and every one that
-# leaves counts towards the next full pass: at the default (700, 10, 10) that is a 150–400 ms pause every ~2 s
-# of a flood (bench/uplinks.py). Ten times fewer full passes; young passes stay as they are.
+# The uplink feed keeps many uplinks alive and replaces them quickly, and every one that leaves counts
+# towards the next full pass: ten times fewer full passes; young passes stay as they are.
 GC_THRESHOLDS = (700, 10, 100)
+SWITCH_INTERVAL = 0.001  # seconds
 SETTLE_SECONDS = 8.0  # after start-up: the stack, health checks, journal and uplinks are connected by then
 
 
-def tune() -> None:
-    """Set the thresholds; call when the app starts."""
+def apply() -> None:
+    """Set the collector thresholds and the switch interval; the interactive app calls it when it starts."""
     gc.set_threshold(*GC_THRESHOLDS)
+    sys.setswitchinterval(SWITCH_INTERVAL)
 
 
 def freeze() -> None:
@@ -33,17 +41,16 @@ def sweep_young() -> None:
     """A young pass now: call every thousand or so entries of a flood.
 
     A flood's new objects (a journal row is a tuple) leave the young generation at its next
-    pass, untracked. But the collector starts a young pass when allocations outnumber
-    deallocations by 700, and a flood also frees as much as it makes (the oldest rows), so
-    10,000-40,000 rows piled up between passes and each pass held the loop for 5-12 ms, in the
-    middle of repaints and keys. A pass every ~1,000 rows takes well under 1 ms. Not every batch:
-    each young pass counts towards the next full one, which walks everything the app keeps.
+    pass, untracked. But the collector starts a young pass only when allocations outnumber
+    deallocations, and a flood also frees as much as it makes (the oldest rows), so rows pile up
+    between passes and each pass then holds the loop in the middle of repaints and keys. Not
+    every batch: each young pass counts towards the next full one, which walks everything the
+    app keeps.
     """
     gc.collect(0)
 
 
 def settle() -> None:
-    """Collect once, then freeze what is left: later full passes walk only what the app made since
-    (a few ms during a journal flood instead of 50–150 ms every few seconds)."""
+    """Collect once, then freeze what is left: later full passes walk only what the app made since."""
     gc.collect()
     gc.freeze()
