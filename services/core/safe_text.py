@@ -17,12 +17,21 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["UNSAFE", "safe_bytes", "safe_data", "safe_json", "safe_text"]
+__all__ = ["UNSAFE", "UNSAFE_BEYOND_BMP", "safe_bytes", "safe_data", "safe_json", "safe_text"]
 
-# C0 (tab kept), DEL, C1, separators, bidi controls, zero-width and BOM, surrogates.
+# C0 (tab kept), DEL, C1, line and paragraph separators, every format character (Unicode
+# category Cf: soft hyphen, bidi embeddings/overrides/isolates, zero-width, BOM, interlinear
+# annotation, tag characters), and surrogates. The few format characters beyond the BMP sit in a
+# second class, searched only in text that is not ASCII: one class holding both is several times
+# slower to search, and the journal searches every line it shows.
 UNSAFE = re.compile(
-    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb"
-    "\ud800-\udfff]"
+    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029"
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]"
+)
+UNSAFE_BEYOND_BMP = re.compile(
+    "[\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f]"
 )
 _NAMED = {"\n": "\\n", "\r": "\\r"}
 
@@ -35,7 +44,9 @@ def _escape(match: re.Match[str]) -> str:
     code = ord(char)
     if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte, from surrogateescape
         code -= 0xDC00
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def safe_text(text: str, *, tabs: int | None = None) -> str:
@@ -46,9 +57,10 @@ def safe_text(text: str, *, tabs: int | None = None) -> str:
     """
     if tabs is not None and "\t" in text:
         text = text.expandtabs(tabs)
-    if not UNSAFE.search(text):
+    if not UNSAFE.search(text) and (text.isascii() or not UNSAFE_BEYOND_BMP.search(text)):
         return text
-    return UNSAFE.sub(_escape, text)
+    text = UNSAFE.sub(_escape, text)
+    return text if text.isascii() else UNSAFE_BEYOND_BMP.sub(_escape, text)
 
 
 def safe_bytes(data: bytes) -> str:
@@ -80,6 +92,6 @@ def safe_json(value: Any, *, indent: int | None = None) -> str:
     text = json.dumps(value, ensure_ascii=False, indent=indent, default=str)
     # JSON escapes control characters itself, but a decoder turns them back: only text with no
     # escape and no unsafe character can be printed as it is.
-    if "\\" not in text and not UNSAFE.search(text):
+    if "\\" not in text and safe_text(text) is text:
         return text
     return json.dumps(safe_data(value), ensure_ascii=False, indent=indent)
