@@ -14,9 +14,10 @@ from textual.containers import Vertical
 
 from services.core.config import Profile
 from services.stack.model import Stack
+from tui.worker_errors import ShowsWorkerFailures
 
 
-class Pane(Vertical):
+class Pane(ShowsWorkerFailures, Vertical):
     """Base of the dashboard's panes and tabs."""
 
     DEFAULT_CSS = """
@@ -35,6 +36,11 @@ class Pane(Vertical):
 
     def reload(self) -> None:
         """The operator asked for fresh data (``r``)."""
+
+    def show_failure(self, sentence: str) -> None:
+        """A worker of this pane stopped: say so on the pane's border (panes with a status line override)."""
+        self.border_subtitle = sentence
+        self.add_class("-failed")
 
     def focus_content(self) -> None:
         """Give the keyboard to the pane's first focusable widget (its view, its list)."""

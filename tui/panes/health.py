@@ -98,6 +98,10 @@ class HealthPane(Pane):
             self.border_subtitle = f"checked {self.checked_at:%H:%M:%S}"
             self._show()
 
+    def show_failure(self, sentence: str) -> None:
+        self.checking = False
+        super().show_failure(sentence)
+
     def _show(self) -> None:
         lines = []
         for name in self._names:

@@ -123,6 +123,9 @@ class JournalPane(Pane):
         finally:
             await stream.aclose()
 
+    def show_failure(self, sentence: str) -> None:
+        self._fail(sentence)
+
     def _fail(self, sentence: str, *, ask_host_key: bool = False) -> None:
         self.started = False
         self.view.connection = "stopped"
