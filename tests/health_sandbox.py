@@ -16,6 +16,7 @@ from typing import Any
 
 from sandbox.core import DOMAIN, PUBLIC_IP, STACK_NAME, SandboxContext
 from sandbox.dns import DnsPart
+from sandbox.ports import free_port
 from sandbox.web import WebPart
 from services.core.config import DnsSettings, Profile, SshSettings, TlsSettings
 from services.health.check import Check
@@ -111,12 +112,8 @@ def silent_tcp() -> Iterator[int]:
 
 
 def closed_port() -> int:
-    """A loopback TCP port with nothing listening (bound, then released)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port: int = sock.getsockname()[1]
-    sock.close()
-    return port
+    """A loopback TCP port with nothing listening."""
+    return free_port()
 
 
 def with_settings(profile: Profile, **sections: Any) -> Profile:
