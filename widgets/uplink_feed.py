@@ -206,7 +206,7 @@ class UplinkFeedView(ScrollView, can_focus=True):
 
     def on_mount(self) -> None:
         # Repaints are coalesced: at most 10 a second, and 5 during a flood (a frame costs the same however many
-        # rows arrived, 20–40 ms on a busy machine, and every one of them delays the keys queued behind it).
+        # rows arrived, and every one of them delays the keys queued behind it).
         self.set_interval(REPAINT_SECONDS, self._tick)
 
     def on_show(self) -> None:

@@ -61,8 +61,8 @@ class JournalEntry:
         """The entry as one plain tuple (its fields in order) of strings and numbers.
 
         The garbage collector stops tracking such tuples, so a buffer of 100,000 of them adds
-        nothing to its full collections (tracked entries made those take 100 ms, every few seconds
-        of a flood). ``from_row`` makes the entry again.
+        nothing to its full collections (tracked entries made those long, every few seconds of a
+        flood). ``from_row`` makes the entry again.
         """
         return (
             self.cursor,

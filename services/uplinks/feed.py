@@ -4,8 +4,8 @@ Why the 3.1.1 client: measured here, awscrt's 3.1.1 client takes 8.7–10.4k msg
 where its MQTT 5 client with AWS flow-control defaults takes 2.4k, and AWS IoT Core (like the
 sandbox broker) needs nothing from MQTT 5 for a subscriber.
 
-awscrt calls back on its own threads. The callback parses the message there (at 5,000 msg/s,
-parsing on the event loop left keys waiting ~350 ms behind it) and puts the :class:`Uplink` into
+awscrt calls back on its own threads. The callback parses the message there (in a flood,
+parsing on the event loop left keys waiting behind it) and puts the :class:`Uplink` into
 a bounded deque; when it is full the callback waits up to a second (TCP backpressure: the broker
 queues), then drops and counts the message in ``dropped``. The event loop is woken with
 ``call_soon_threadsafe`` only when it is not already awake, so a flood costs one wake-up per

@@ -35,7 +35,7 @@ from widgets.uplink_detail import UplinkDetail
 from widgets.uplink_feed import FeedLine, UplinkFeedView
 
 RATE_WINDOW = 2.0
-BATCH_ITEMS = 100  # ≈ 5 ms of work per batch: keys stay responsive during a flood
+BATCH_ITEMS = 100  # a few ms of work per batch: keys stay responsive during a flood
 NEAR_CAP = 0.8
 
 
