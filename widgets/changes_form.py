@@ -54,7 +54,7 @@ class ParameterRow(Vertical):
         f = self.field
         start = f.prefill if f.prefill is not None else ("" if f.no_echo else f.current)
         with Horizontal():
-            yield Label(Text(f.key), classes="key")
+            yield Label(Text(safe_text(f.key)), classes="key")
             if f.allowed and not f.no_echo:
                 options = [(v, v) for v in f.allowed]
                 if start not in f.allowed:
@@ -66,7 +66,7 @@ class ParameterRow(Vertical):
         if f.description:
             yield Static(Text(safe_text(f.description)), classes="notes")
         if f.warning:
-            yield Static(Text("⚠ " + f.warning), classes="warning")
+            yield Static(Text("⚠ " + safe_text(f.warning)), classes="warning")
 
     def on_mount(self) -> None:
         self.set_class(self.value() is not None, "-changed")
