@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import pytest
 from textual import work
 from textual.app import App, ComposeResult
-from textual.pilot import Pilot
 
 from services.core.config import Profile
 from services.core.errors import StackNotFound
-from tests.health_sandbox import closed_port
+from tests.health_sandbox import closed_port, eventually
 from tui.app import TtesConsoleApp
 from tui.handoff import SnapshotHandoff, SnapshotsHandedOff
 from tui.panes import Pane
@@ -43,20 +39,12 @@ class PaneHost(App[None]):
         yield self.pane
 
 
-async def until(pilot: Pilot[Any], condition: Callable[[], bool], steps: int = 400) -> bool:
-    for _ in range(steps):
-        if condition():
-            return True
-        await pilot.pause(0.05)
-    return condition()
-
-
 async def test_an_unexpected_error_is_a_sentence_in_the_pane_and_the_app_keeps_running() -> None:
     pane = FailingPane(Profile(name="t", stack="ttes-demo"))
     app = PaneHost(pane)
     async with app.run_test(size=(100, 20)) as pilot:
         pane.fetch()
-        assert await until(pilot, lambda: bool(pane.border_subtitle))
+        await eventually(lambda: bool(pane.border_subtitle))
         assert str(pane.border_subtitle).startswith("failing-pane stopped on an unexpected error (KeyError: ")
         assert "r retries" in str(pane.border_subtitle) and pane.has_class("-failed")
         assert app.is_running
@@ -67,9 +55,9 @@ async def test_an_unexpected_error_is_a_sentence_in_the_pane_and_the_app_keeps_r
 async def test_a_console_error_is_shown_as_its_own_sentence_made_safe() -> None:
     pane = FailingPane(Profile(name="t", stack="ttes-demo"), StackNotFound("Stack \x1b[2Jevil not found."))
     app = PaneHost(pane)
-    async with app.run_test(size=(100, 20)) as pilot:
+    async with app.run_test(size=(100, 20)):
         pane.fetch()
-        assert await until(pilot, lambda: bool(pane.border_subtitle))
+        await eventually(lambda: bool(pane.border_subtitle))
         assert pane.border_subtitle == "Stack \\x1b[2Jevil not found."
 
 
@@ -82,13 +70,13 @@ async def test_the_app_keeps_the_snapshot_handoff_and_gives_it_to_the_change_set
     profile = Profile(name="t", stack="ttes-demo", region="eu-west-1", endpoint_url=f"http://127.0.0.1:{closed_port()}")
     app = TtesConsoleApp(profile)
     async with app.run_test(size=(120, 40)) as pilot:
-        assert await until(pilot, lambda: bool(app.screen.query("#stack")))
-        assert await until(pilot, lambda: app.sub_title == "AWS principal unknown")  # the identity worker failed
+        await eventually(lambda: bool(app.screen.query("#stack")), timeout=60)
+        await eventually(lambda: app.sub_title == "AWS principal unknown", timeout=60)  # the identity worker failed
         app.post_message(SnapshotsHandedOff(SnapshotHandoff({"RDSSnapshotArn": "arn:old", "ElastiCacheSnapshotName": "b1"})))
         app.post_message(SnapshotsHandedOff(SnapshotHandoff({"RDSSnapshotArn": "arn:new"})))
         await pilot.pause(0.2)
         await pilot.press("c")
-        assert await until(pilot, lambda: isinstance(app.screen, ChangeSetScreen))
+        await eventually(lambda: isinstance(app.screen, ChangeSetScreen))
         screen = app.screen
         assert isinstance(screen, ChangeSetScreen)
         assert dict(screen.handoff.parameters) == {"RDSSnapshotArn": "arn:new", "ElastiCacheSnapshotName": "b1"}
