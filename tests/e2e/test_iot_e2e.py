@@ -2,7 +2,7 @@
 
 The fixture starts ``mosquitto`` on a loopback port with trustme certificates; the test skips when
 the binary is absent (``apt-get install mosquitto``). Debian's build has no websocket listener, so
-the websocket mode is covered against the sandbox broker (tests/test_iot.py).
+the websocket mode is covered against the sandbox broker (tests/uplinks/test_iot.py).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # Calls that change the whole process: the switch interval, the collector, the environment.
 _PROCESS_WIDE = {
     ("sys", "setswitchinterval"),

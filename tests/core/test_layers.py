@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 UI = ("textual", "rich")
 SDKS = ("boto3", "botocore", "asyncssh", "awscrt", "awsiot", "dns", "moto")
 # The rules every layer shares, pure standard library: the safe-text rule and the stack-status

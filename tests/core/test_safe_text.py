@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from services.core.safe_text import UNSAFE, UNSAFE_BEYOND_BMP, safe_bytes, safe_data, safe_json, safe_text
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # Format characters a terminal or a bidi algorithm acts on (Unicode category Cf), and the rest.
 _ACTS = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
