@@ -3,9 +3,11 @@
 Journal lines, MQTT payloads, DNS answers, certificate fields, AWS strings and host files may
 carry bytes that a terminal would act on. Before such text is shown or printed (JSON included)
 it goes through :func:`safe_text`: C0 and C1 controls, ESC, DEL, line and paragraph separators,
-bidi embeddings, overrides and isolates, zero-width characters and lone surrogates (what
-undecodable UTF-8 becomes with ``surrogateescape``) turn into visible escapes such as ``\\x1b``
-or ``\\u202e``. Nothing is interpreted: callers render the result as plain text, never markup.
+every format character (bidi embeddings, overrides and isolates, zero-width, tags) and lone
+surrogates (what undecodable UTF-8 becomes with ``surrogateescape``) turn into visible escapes
+such as ``\\x1b`` or ``\\u202e``. Nothing is interpreted: callers render the result as plain
+text, never markup. :func:`safe_json` applies the same rule to every string of a JSON document,
+so what a consumer decodes is as safe as what a terminal shows.
 
 Pure standard library, so every layer (widgets included) may use it.
 """
@@ -89,7 +91,10 @@ def safe_data(value: Any) -> Any:
 
 def safe_json(value: Any, *, indent: int | None = None) -> str:
     """``value`` as JSON whose decoded strings hold no character a terminal could act on."""
-    text = json.dumps(value, ensure_ascii=False, indent=indent, default=str)
+    try:
+        text = json.dumps(value, ensure_ascii=False, indent=indent)
+    except TypeError:  # a value JSON has no type for: safe_data turns it into its safe str()
+        text = "\\"
     # JSON escapes control characters itself, but a decoder turns them back: only text with no
     # escape and no unsafe character can be printed as it is.
     if "\\" not in text and safe_text(text) is text:

@@ -108,3 +108,10 @@ def test_exactly_one_definition_of_the_control_character_rule() -> None:
             if _RULE_SHAPES.search(path.read_text()):
                 owners.append(str(path.relative_to(ROOT)))
     assert owners == ["services/core/safe_text.py"]
+
+
+def test_safe_json_turns_values_json_has_no_type_for_into_safe_text() -> None:
+    from datetime import UTC, datetime
+
+    when = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    assert json.loads(safe_json({"at": when, "raw": b"\x1b[2J"})) == {"at": str(when), "raw": "\\x1b[2J"}
