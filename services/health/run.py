@@ -34,7 +34,7 @@ STACK_LOAD_TIMEOUT = 20.0
 
 
 def all_checks() -> tuple[Check, ...]:
-    """Every check, in display order (imported on first use: the check modules are not light)."""
+    """Every check, in display order (the check modules load on first use, after the first frame)."""
     from services.health.checks import CHECKS
 
     return CHECKS
