@@ -20,7 +20,7 @@ the same run:
    (100,000 kept),
 4. the bare reader again, after the TUI has quit.
 
-Targets (issue 4): ≥ 50,000 entries/s and ≥ 0.5× the bare reader; p95 key latency ≤ 50 ms;
+Targets: ≥ 50,000 entries/s and ≥ 0.5× the bare reader; p95 key latency ≤ 50 ms;
 peak RSS ≤ 200 MB after 1,000,000 entries. Figures only; nothing about time is asserted.
 """
 

@@ -41,12 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench._tmux import TmuxControl  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from sandbox.ports import free_port  # noqa: E402
 
 
 def make_certs(work: Path) -> None:
@@ -201,11 +196,13 @@ def tui_child(work: str, port: int, n: int) -> None:
         def on_mount(self) -> None:
             import gc
 
-            from tui import heap
+            from tui import runtime
 
-            heap.tune()  # the console's collector policy (TtesConsoleApp does the same)
-            heap.freeze()
-            self.set_timer(heap.SETTLE_SECONDS, heap.settle)
+            runtime.apply()  # the console's process-wide settings (TtesConsoleApp does the same)
+            if os.environ.get("BENCH_SWITCH_INTERVAL"):
+                sys.setswitchinterval(float(os.environ["BENCH_SWITCH_INTERVAL"]))
+            runtime.freeze()
+            self.set_timer(runtime.SETTLE_SECONDS, runtime.settle)
             if os.environ.get("BENCH_GC"):
                 gc.set_threshold(*map(int, os.environ["BENCH_GC"].split(",")))
             self.gc_pauses: list[float] = []
@@ -276,8 +273,6 @@ def tui_child(work: str, port: int, n: int) -> None:
                 )
                 self.exit()
 
-    if os.environ.get("BENCH_SWITCH_INTERVAL"):
-        sys.setswitchinterval(float(os.environ["BENCH_SWITCH_INTERVAL"]))
     if os.environ.get("BENCH_PROFILE"):
         import cProfile
 

@@ -16,7 +16,7 @@ import uuid
 from importlib import resources
 from typing import Any
 
-from sandbox.core import SandboxContext
+from sandbox.context import SandboxContext
 
 ACCOUNT_ID = "123456789012"
 OPERATOR = "oncall"

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sandbox.changes_diff import NO_CHANGES_REASON, compute_changes
-from sandbox.core import SandboxContext
+from sandbox.context import SandboxContext
 
 PENDING_SECONDS = 0.3  # CREATE_PENDING lasts this long, CREATE_IN_PROGRESS until CREATE_SECONDS
 CREATE_SECONDS = 1.0

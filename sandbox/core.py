@@ -13,18 +13,14 @@ import dataclasses
 import logging
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any
 
+from sandbox.context import DOMAIN, PUBLIC_IP, REGION, STACK_NAME, SandboxContext, SandboxPart
 from services.core.config import SECTIONS, Profile
 
-STACK_NAME = "ttes-demo"
-REGION = "eu-west-1"
-DOMAIN = "demo.ttes.test"
-# TEST-NET-2 (RFC 5737): documentation addresses, never routed; nothing ever connects to it.
-PUBLIC_IP = "198.51.100.7"
+__all__ = ["DOMAIN", "PUBLIC_IP", "REGION", "SCENARIOS", "STACK_NAME", "Sandbox", "SandboxContext", "SandboxPart"]
 
 SCENARIOS = (
     "dns-mismatch",
@@ -42,49 +38,9 @@ SCENARIOS = (
 )
 
 
-@dataclass
-class SandboxContext:
-    """What the parts share: where to put files, which scenarios run, what the stack says."""
-
-    workdir: Path
-    scenarios: frozenset[str]
-    stack_name: str = STACK_NAME
-    region: str = REGION
-    domain: str = DOMAIN
-    public_ip: str = PUBLIC_IP  # the stack's Elastic IP is allocated from this fixed address
-    endpoint_url: str = ""
-    environ: dict[str, str] = field(default_factory=dict)
-    ca: Any = None  # trustme.CA, made on first use by ca_for()
-    ca_file: Path | None = None
-
-    def scenario(self, name: str) -> bool:
-        return name in self.scenarios
-
-    def sandbox_ca(self) -> Any:
-        """The sandbox's certificate authority (trustme), written to ``ca.pem`` once."""
-        if self.ca is None:
-            import trustme
-
-            self.ca = trustme.CA(organization_name="ttes-console sandbox")
-            self.ca_file = self.workdir / "ca.pem"
-            self.ca.cert_pem.write_to_path(str(self.ca_file))
-        return self.ca
-
-
-class SandboxPart(Protocol):
-    """One simulated peer: started in order, stopped in reverse."""
-
-    async def start(self, ctx: SandboxContext) -> None: ...
-
-    async def stop(self) -> None: ...
-
-    def settings(self) -> dict[str, dict[str, Any]]:
-        """Profile sections this part fills, e.g. ``{"dns": {"port": 5353}}``."""
-        ...
-
-
 def _stages() -> list[list[SandboxPart]]:
     """Parts started together, stage after stage: MQTT's metrics need the AWS part's endpoint."""
+    # Imported here: each part pulls its protocol library (moto, amqtt, asyncssh) when it loads.
     from sandbox.aws import AwsPart
     from sandbox.dns import DnsPart
     from sandbox.mqtt import MqttPart

@@ -13,7 +13,7 @@ import socket
 import struct
 from typing import Any, cast
 
-from sandbox.core import SandboxContext
+from sandbox.context import SandboxContext
 
 STALE_IP = "203.0.113.10"  # what dns-mismatch answers: the address before the stack existed
 TTL = 300

@@ -1,16 +1,15 @@
-"""A deterministic journal of ``lorawan-stack.service`` and a ``journalctl`` that reads it.
+"""A deterministic journal of ``lorawan-stack.service``: entries as journalctl would print them.
 
 Entry ``seqnum`` is a pure function of the seqnum and the scenarios, and the journal's head is a
 function of the clock (a backlog, then ``rate`` entries per second from ``t0``). So every reader
 — the sandbox SSH server, or the fake ``journalctl`` put on a real sshd's PATH by the
-end-to-end tests (``python -m sandbox.journal_gen``) — sees the same journal with stable
+end-to-end tests (``python -m sandbox.journalctl``) — sees the same journal with stable
 ``__CURSOR`` and ``__SEQNUM`` values.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -298,9 +297,3 @@ def chunks(gen: JournalGen, start: int, end: int, size: int = 500) -> Iterator[b
     """Entries ``start..end`` inclusive as journalctl output, ``size`` entries per chunk."""
     for lo in range(start, end + 1, size):
         yield b"".join(gen.line(s) for s in range(lo, min(end, lo + size - 1) + 1))
-
-
-if __name__ == "__main__":  # the fake journalctl of the end-to-end tests
-    from sandbox.journalctl import main
-
-    sys.exit(main())

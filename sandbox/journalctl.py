@@ -1,6 +1,6 @@
 """``journalctl``'s command line (the options the console uses) over a :class:`JournalGen`.
 
-Shared by the sandbox SSH server and ``python -m sandbox.journal_gen``, the fake ``journalctl``
+Shared by the sandbox SSH server and ``python -m sandbox.journalctl``, the fake ``journalctl``
 that the end-to-end tests put on a real sshd's PATH.
 """
 
@@ -121,7 +121,7 @@ def unit_matches(gen: JournalGen, unit: str) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m sandbox.journal_gen --t0 EPOCH [--scenario S] [--rate R] -- <journalctl args>``."""
+    """``python -m sandbox.journalctl --t0 EPOCH [--scenario S] [--rate R] -- <journalctl args>``."""
     args = list(sys.argv[1:] if argv is None else argv)
     t0, rate, scenarios = time.time(), 20.0, set()
     while args and args[0] != "--":
@@ -157,3 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (BrokenPipeError, KeyboardInterrupt):
         return 0
     return 0
+
+
+if __name__ == "__main__":  # the fake journalctl of the end-to-end tests
+    sys.exit(main())

@@ -22,7 +22,6 @@ import contextlib
 import json
 import logging
 import os
-import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,8 +29,9 @@ from typing import Any
 
 from amqtt.plugins.base import BaseAuthPlugin
 
-from sandbox.core import SandboxContext
+from sandbox.context import SandboxContext
 from sandbox.mqtt_relay import Relay
+from sandbox.ports import free_port
 from sandbox.uplink_metrics import backfill, report_metrics
 from sandbox.uplink_sim import UplinkSimulator
 
@@ -56,12 +56,6 @@ class ClientCertificateAuth(BaseAuthPlugin):
         # Only the mTLS listener is configured with a CA for client certificates (cafile).
         wants_client_cert = bool(tls.context.get_ca_certs())
         return bool(tls.getpeercert()) or not wants_client_cert
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class MqttPart:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
@@ -16,6 +18,8 @@ from sandbox.runner import env_path_for
 from services.core.errors import ConsoleError
 
 START_TIMEOUT = 60.0
+# Ambient AWS settings that would send boto3 elsewhere than the sandbox.
+AMBIENT_AWS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN")
 
 
 class SandboxProcess:
@@ -59,6 +63,27 @@ class SandboxProcess:
                 raise ConsoleError(f"The simulated deployment did not start within {START_TIMEOUT:.0f} s.")
             time.sleep(0.02)
         self.environ = read_env_file(env_path_for(self.config_path))
+
+    @contextmanager
+    def credentials_in_environment(self) -> Iterator[None]:
+        """The sandbox's AWS credentials in ``os.environ`` while a console runs against it; restored after.
+
+        boto3's credential chain reads them there from every thread (clients, the IoT websocket
+        signer). The launcher is the one place allowed to write the environment: services and
+        commands never do.
+        """
+        saved = {key: os.environ.get(key) for key in (*AMBIENT_AWS, *self.environ)}
+        for key in AMBIENT_AWS:
+            os.environ.pop(key, None)
+        os.environ.update(self.environ)
+        try:
+            yield
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None

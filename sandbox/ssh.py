@@ -16,7 +16,7 @@ import shlex
 import time
 from typing import Any
 
-from sandbox.core import SandboxContext
+from sandbox.context import SandboxContext
 from sandbox.journal_gen import UNIT, JournalGen, chunks
 from sandbox.journalctl import JournalctlUsage, first_seq, parse_journalctl, unit_matches
 

@@ -15,7 +15,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from sandbox.core import SandboxContext
+from sandbox.context import SandboxContext
 
 NAMESPACE = "AWS/IoT"
 HISTORY_SECONDS = 24 * 3600

@@ -14,7 +14,7 @@ import ssl
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sandbox.core import SandboxContext
+from sandbox.context import SandboxContext
 
 CONSOLE_PAGE = (
     b"<!doctype html><html><head><title>The Things Stack Console</title></head>"

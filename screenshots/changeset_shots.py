@@ -15,7 +15,9 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Button, Input
 
+from services.core.aws import AwsClients
 from services.core.config import Profile
+from tui.handoff import SnapshotHandoff
 from tui.screens.changeset import ChangeSetScreen
 from widgets.changes_form import ParameterForm, ParameterRow
 
@@ -31,11 +33,13 @@ class ChangeSetHost(App[None]):
         super().__init__()
         self.profile = profile
         self.read_only = read_only
-        self.snapshot_handoff: dict[str, str] = dict(handoff or {})
+        self.snapshot_handoff = SnapshotHandoff(handoff or {})
 
     def on_mount(self) -> None:
         self.title = f"{self.profile.stack} · {self.profile.region}"
-        self.push_screen(ChangeSetScreen(self.profile, read_only=self.read_only))
+        self.push_screen(
+            ChangeSetScreen(self.profile, AwsClients(self.profile), read_only=self.read_only, handoff=self.snapshot_handoff)
+        )
 
 
 async def wait_until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 30.0) -> None:

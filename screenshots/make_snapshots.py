@@ -17,6 +17,7 @@ from pathlib import Path
 from textual.app import App
 from textual.widgets import ProgressBar
 
+from services.core.aws import AwsClients
 from services.core.config import Profile
 from tui.screens.snapshots import SnapshotScreen
 
@@ -33,11 +34,10 @@ class _Host(App[None]):
         super().__init__()
         self.profile = profile
         self.read_only = False
-        self.snapshot_handoff: dict[str, str] = {}
 
     def on_mount(self) -> None:
         self.title = f"{self.profile.stack} · {self.profile.region}"
-        self.push_screen(SnapshotScreen(self.profile))
+        self.push_screen(SnapshotScreen(self.profile, AwsClients(self.profile)))
 
 
 async def _capture(profile: Profile, out: Path) -> Path:

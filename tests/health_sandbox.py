@@ -16,10 +16,21 @@ from typing import Any
 
 from sandbox.core import DOMAIN, PUBLIC_IP, STACK_NAME, SandboxContext
 from sandbox.dns import DnsPart
+from sandbox.ports import free_port
 from sandbox.ssh import SshPart
 from sandbox.web import WebPart
 from services.core.config import DnsSettings, Profile, SshSettings, TlsSettings
+from services.health.check import Check
+from services.health.checks import CHECKS
 from services.stack.model import Stack
+
+# The checks whose peers health_peers runs: DNS, HTTPS and SSH (no IoT broker, no journal).
+PEER_CHECKS = ("stack", "dns", "tls", "https", "plaintext", "ssh")
+
+
+def peer_checks() -> list[Check]:
+    """The entries of the one list of checks that :func:`health_peers` can answer."""
+    return [c for c in CHECKS if c.name in PEER_CHECKS]
 
 
 def make_stack(status: str = "CREATE_COMPLETE", reason: str = "", **outputs: str) -> Stack:
@@ -96,12 +107,8 @@ def silent_tcp() -> Iterator[int]:
 
 
 def closed_port() -> int:
-    """A loopback TCP port with nothing listening (bound, then released)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port: int = sock.getsockname()[1]
-    sock.close()
-    return port
+    """A loopback TCP port with nothing listening."""
+    return free_port()
 
 
 def with_settings(profile: Profile, **sections: Any) -> Profile:

@@ -12,13 +12,15 @@ from textual.binding import Binding, BindingType
 from services.core.aws import AwsClients, caller_arn
 from services.core.config import Profile
 from services.core.errors import ConsoleError
-from tui import heap
+from tui import runtime
 from tui.commands import ConsoleCommands
+from tui.handoff import SnapshotHandoff, SnapshotsHandedOff
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.help import HelpScreen
+from tui.worker_errors import ShowsWorkerFailures
 
 
-class TtesConsoleApp(App[int]):
+class TtesConsoleApp(ShowsWorkerFailures, App[int]):
     """Keyboard-driven operations console for one TTES deployment."""
 
     CSS_PATH = "app.tcss"
@@ -36,12 +38,12 @@ class TtesConsoleApp(App[int]):
         self.profile = profile
         self.read_only = read_only
         self.clients = clients or AwsClients(profile)
-        # Filled by the snapshot screen, read by the change-set screen: template parameter -> value.
-        self.snapshot_handoff: dict[str, str] = {}
+        # Handed off by the snapshot screen, given to the next change-set screen.
+        self.snapshot_handoff = SnapshotHandoff()
         self.principal = ""
 
     def on_mount(self) -> None:
-        heap.tune()
+        runtime.apply()
         mode = "  [read-only]" if self.read_only else ""
         self.title = f"{self.profile.stack} · {self.profile.region}{mode}"
         self.sub_title = "AWS principal: …"
@@ -54,18 +56,21 @@ class TtesConsoleApp(App[int]):
         await asyncio.sleep(0.03)
         if isinstance(self.screen, DashboardScreen):
             await self.screen.build()
-        heap.freeze()  # what exists now lives as long as the app
-        self.set_timer(heap.SETTLE_SECONDS, heap.settle)
+        runtime.freeze()  # what exists now lives as long as the app
+        self.set_timer(runtime.SETTLE_SECONDS, runtime.settle)
 
-    @work(exclusive=True, group="whoami")
+    @work(exclusive=True, group="whoami", exit_on_error=False)
     async def who_am_i(self) -> None:
         try:
             self.principal = await caller_arn(self.clients)
         except ConsoleError as exc:
-            self.sub_title = "AWS principal unknown"
-            self.notify(str(exc), title="AWS identity", severity="warning", timeout=8)
+            self.show_failure(str(exc))
             return
         self.sub_title = self.principal
+
+    def show_failure(self, sentence: str) -> None:
+        self.sub_title = "AWS principal unknown"
+        self.notify(sentence, title="AWS identity", severity="warning", timeout=8, markup=False)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -75,10 +80,15 @@ class TtesConsoleApp(App[int]):
         from tui.screens.snapshots import SnapshotScreen  # imported on first use: start-up stays short
 
         if not isinstance(self.screen, SnapshotScreen):
-            self.push_screen(SnapshotScreen(self.profile, read_only=self.read_only))
+            self.push_screen(SnapshotScreen(self.profile, self.clients, read_only=self.read_only))
 
     def action_change_set(self) -> None:
         from tui.screens.changeset import ChangeSetScreen
 
         if not isinstance(self.screen, ChangeSetScreen):
-            self.push_screen(ChangeSetScreen(self.profile, read_only=self.read_only))
+            self.push_screen(
+                ChangeSetScreen(self.profile, self.clients, read_only=self.read_only, handoff=self.snapshot_handoff)
+            )
+
+    def on_snapshots_handed_off(self, message: SnapshotsHandedOff) -> None:
+        self.snapshot_handoff = self.snapshot_handoff.merged(message.handoff)

@@ -45,17 +45,15 @@ _SECRET_PATTERNS = [
 ]
 
 
-# Remote text reaches the log too (error messages quote it): a `cat` of the log must stay harmless.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-
 def scrub(text: str) -> str:
     """``text`` with every secret the patterns know replaced by ``[redacted]``, control characters escaped."""
     for pattern in _SECRET_PATTERNS:
         text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
-    return _CONTROL.sub(
-        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}", text
-    )
+    # Remote text reaches the log too (error messages quote it): a `cat` of the log must stay
+    # harmless. Lines stay lines (tracebacks span several).
+    from services.core.safe_text import safe_text
+
+    return "\n".join(safe_text(line) for line in text.split("\n"))
 
 
 class ScrubbingFormatter(logging.Formatter):

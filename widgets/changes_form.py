@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
-from widgets.stack_summary import clean
+from services.core.safe_text import safe_text
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class ParameterRow(Vertical):
         f = self.field
         start = f.prefill if f.prefill is not None else ("" if f.no_echo else f.current)
         with Horizontal():
-            yield Label(Text(f.key), classes="key")
+            yield Label(Text(safe_text(f.key)), classes="key")
             if f.allowed and not f.no_echo:
                 options = [(v, v) for v in f.allowed]
                 if start not in f.allowed:
@@ -64,9 +64,9 @@ class ParameterRow(Vertical):
                 placeholder = "(unchanged, hidden)" if f.no_echo else ""
                 yield Input(start, placeholder=placeholder, password=f.no_echo, id=f"value-{f.key}")
         if f.description:
-            yield Static(Text(clean(f.description)), classes="notes")
+            yield Static(Text(safe_text(f.description)), classes="notes")
         if f.warning:
-            yield Static(Text("⚠ " + f.warning), classes="warning")
+            yield Static(Text("⚠ " + safe_text(f.warning)), classes="warning")
 
     def on_mount(self) -> None:
         self.set_class(self.value() is not None, "-changed")

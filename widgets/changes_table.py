@@ -13,7 +13,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.widget import Widget
 
-from widgets.stack_summary import clean
+from services.core.safe_text import safe_text
 
 
 @dataclass(frozen=True)
@@ -80,10 +80,10 @@ class ChangesTable(Widget):
                 line_style = style(f"changes-table--{kind}", partial=True)
                 flags = [f for f in (row.policy, "STATEFUL" if row.stateful else "") if f]
                 out.append("\n")
-                out.append(f"{MARKS.get(row.action, '?')} {clean(row.logical_id):<18} ", style=line_style)
+                out.append(f"{MARKS.get(row.action, '?')} {safe_text(row.logical_id):<18} ", style=line_style)
                 out.append(f"{row.what:<12} {row.resource_type}", style=line_style)
                 if flags:
                     out.append("  [" + ", ".join(flags) + "]", style=line_style)
                 for cause in row.causes:
-                    out.append("\n      " + clean(cause), style=style("changes-table--cause", partial=True))
+                    out.append("\n      " + safe_text(cause), style=style("changes-table--cause", partial=True))
         return out

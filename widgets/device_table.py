@@ -9,6 +9,8 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import DataTable
 
+from services.core.safe_text import safe_text
+
 BLOCKS = "▁▂▃▄▅▆▇█"
 COLUMNS = (
     "Last seen",
@@ -85,16 +87,16 @@ class DeviceTable(DataTable[Any]):
             state = Text("SILENT", style="bold reverse") if row.silent else Text("ok")
             self.add_row(
                 row.last_seen,
-                Text(row.application),
-                Text(row.device),
+                Text(safe_text(row.application)),
+                Text(safe_text(row.device)),
                 str(row.uplinks),
                 Text(str(row.lost), style="bold" if row.lost else ""),
                 str(row.rejoins),
                 row.f_cnt,
                 f"{sparkline(row.rssi, low=-125, high=-30)} {row.rssi[-1]:.0f}" if row.rssi else "",
                 f"{sparkline(row.snr, low=-20, high=12)} {row.snr[-1]:.1f}" if row.snr else "",
-                Text(row.spreading_factors),
-                Text(row.gateways),
+                Text(safe_text(row.spreading_factors)),
+                Text(safe_text(row.gateways)),
                 row.interval,
                 state,
                 key=row.key,

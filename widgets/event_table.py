@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widgets import DataTable
 
+from services.core.safe_text import safe_text
 from widgets.status_style import status_class, status_mark
-from widgets.text import clean
 
 
 @dataclass(frozen=True)
@@ -66,13 +66,13 @@ class EventTable(DataTable[Text]):
             if event.event_id in self._seen:
                 continue
             self._seen[event.event_id] = None
-            style = self.get_component_rich_style(f"event-table--{status_class(event.status)}", partial=True)
+            style = self.get_component_rich_style(f"event-table--{status_class(event.status, resource=True)}", partial=True)
             self.add_row(
                 Text(event.time),
-                Text(f"{status_mark(event.status)} {event.status}", style=style),
-                Text(clean(event.logical_id)),
-                Text(event.resource_type),
-                Text(clean(event.reason)),
+                Text(f"{status_mark(event.status, resource=True)} {safe_text(event.status)}", style=style),
+                Text(safe_text(event.logical_id)),
+                Text(safe_text(event.resource_type)),
+                Text(safe_text(event.reason)),
                 key=event.event_id,
             )
         while len(self._seen) > self.MAX_ROWS:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -12,15 +11,11 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from services.core.safe_text import safe_text
+
 MARKS = {"ok": "✓", "warn": "!", "critical": "✗", "unknown": "?", "checking": "…"}
 FIGURE_WIDTH = 12
 MIN_REASON = 12  # narrower than this, a cut reason says nothing: Enter shows it in full
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def _plain(text: str) -> str:
-    # Reasons can quote remote text (banners, stack reasons): show it, never let it act.
-    return _CONTROL.sub("?", text)
 
 
 @dataclass(frozen=True)
@@ -112,7 +107,7 @@ class HealthList(OptionList):
     def _prompt(self, line: HealthLine, name_width: int, figure_width: int) -> Text:
         status = line.status if line.status in MARKS else "unknown"
         status_style = self.get_component_rich_style(f"health-list--{status}")
-        figure = _plain(line.figure)
+        figure = safe_text(line.figure)
         if len(figure) > figure_width:
             figure = figure[: figure_width - 1] + "…"
         text = Text(no_wrap=True, overflow="ellipsis", end="")
@@ -123,7 +118,7 @@ class HealthList(OptionList):
             text.append(figure.ljust(figure_width) + " ", style=figure_style)
         room = self.scrollable_content_region.width - len(text)
         if room >= MIN_REASON or not self.scrollable_content_region.width:
-            text.append(_plain(line.reason))
+            text.append(safe_text(line.reason))
         return text
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

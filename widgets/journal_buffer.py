@@ -9,7 +9,7 @@ absolute position since the buffer began, so ids stay valid while old entries ar
 Entries are kept as their ``as_row()`` tuples, made entries again (``from_row``) when drawn,
 opened or searched: the garbage collector stops tracking a tuple of strings and numbers at its
 first young pass, so 100,000 of them add nothing to the full collections that would otherwise
-stall the app (until that pass they are young objects; see ``tui.heap.sweep_young``).
+stall the app (until that pass they are young objects; see ``tui.runtime.sweep_young``).
 A row's first item (``ROW_CURSOR``: journald's cursor, the stream's resume point) is not kept:
 the view never shows it, and at ~160 bytes it was a quarter of a buffered entry. The visible ids
 are an ``array`` of machine integers rather than a list of int objects.
@@ -25,11 +25,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from services.core.safe_text import safe_text
+
 LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")
 RANK = {name: i for i, name in enumerate(LEVELS)}
 MAX_CHARS = 4000  # longer messages are cut for display (the fields view and saved files have them whole)
 RATE_SECONDS = 2.0
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 class JournalLine(Protocol):
@@ -62,18 +63,12 @@ class JournalLine(Protocol):
 ROW_CURSOR, ROW_LEVEL, ROW_NAMESPACE, ROW_MESSAGE = 0, 3, 4, 5
 
 
+TAB = 4  # tab stops of the view
+
+
 def neutralise(text: str) -> str:
-    """Control and escape characters as visible ``\\xNN``; tabs expanded."""
-    if "\t" in text:
-        text = text.expandtabs(4)
-    if not _CONTROL.search(text):
-        return text
-    return _CONTROL.sub(_escape, text)
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    """Remote text as the view draws it: the safe-text rule, tabs expanded to the view's stops."""
+    return safe_text(text, tabs=TAB)
 
 
 def extra_fields(fields: Any) -> str:

@@ -31,7 +31,7 @@ class JournalPainter:
         self._styles: dict[str, Style] = {}
         # A few screens of drawn entries, keyed by entry id (so evicting old entries leaves it valid).
         # Not Textual's LRUCache: its entries are a circular linked list, so clearing it leaves every
-        # strip to the cyclic garbage collector, whose full passes then stall a flood for 100 ms+.
+        # strip to the cyclic garbage collector, whose full passes then stall a flood.
         self._cache: FIFOCache[tuple[int, bool, int], tuple[Strip, ...]] = FIFOCache(512)
         self._layout: tuple[tuple[object, ...], Layout] | None = None
         self.widest = 0  # cells of the widest entry drawn unwrapped (the view's virtual width)

@@ -14,8 +14,8 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from services.core.safe_text import safe_text
 from widgets.status_style import status_class, status_mark
-from widgets.text import clean
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ class StackSummary(VerticalScroll, can_focus=True):
     def show_message(self, message: str, *, error: bool = False) -> None:
         """Replace the content with one sentence (loading, or what failed)."""
         style = self._style("bad") if error else Style()
-        self.query_one("#stack-body", Static).update(Text(clean(message), style=style))
+        self.query_one("#stack-body", Static).update(Text(safe_text(message), style=style))
 
     def show(self, data: StackSummaryData) -> None:
         """Render a stack."""
@@ -98,24 +98,27 @@ class StackSummary(VerticalScroll, can_focus=True):
         heading = self._style("heading")
         head = self._grid()
         kind = status_class(data.status)
-        head.add_row(Text(f"{status_mark(data.status)} status", style=key), Text(data.status, style=self._style(kind)))
+        head.add_row(
+            Text(f"{status_mark(data.status)} status", style=key), Text(safe_text(data.status), style=self._style(kind))
+        )
         if data.status_reason:
-            head.add_row(Text("reason", style=key), Text(clean(data.status_reason)))
+            head.add_row(Text("reason", style=key), Text(safe_text(data.status_reason)))
         head.add_row(Text("updated", style=key), Text(data.last_updated))
         for name, value in data.outputs:
-            head.add_row(Text(name, style=key), Text(clean(value), style="bold"))
+            head.add_row(Text(safe_text(name), style=key), Text(safe_text(value), style="bold"))
         parameters = self._grid()
         for name, value, migration in data.parameters:
-            line = Text(clean(value))
+            line = Text(safe_text(value))
             if migration:
                 line.append("  ⚠ db migration", style=self._style("stateful"))
-            parameters.add_row(Text(name, style=key), line)
+            parameters.add_row(Text(safe_text(name), style=key), line)
         resources = self._grid()
         for row in data.resources:
-            line = Text(f"{status_mark(row.status)} ", style=self._style(status_class(row.status)))
-            line.append(row.type.removeprefix("AWS::"), style=self._style("stateful") if row.stateful else Style())
-            line.append(f"  {clean(row.physical_id)}", style=key)
-            resources.add_row(Text(row.logical_id), line)
+            kind = status_class(row.status, resource=True)
+            line = Text(f"{status_mark(row.status, resource=True)} ", style=self._style(kind))
+            line.append(safe_text(row.type.removeprefix("AWS::")), style=self._style("stateful") if row.stateful else Style())
+            line.append(f"  {safe_text(row.physical_id)}", style=key)
+            resources.add_row(Text(safe_text(row.logical_id)), line)
         return Group(
             head,
             Text("Parameters", style=heading),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,15 +10,10 @@ from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+from services.core.safe_text import safe_text
+
 MAX_VALUE = 300
 MAX_CHILDREN = 200
-
-
-def _safe(text: str) -> str:
-    return _CONTROL.sub(
-        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text
-    )
 
 
 class UplinkDetail(Tree[Any]):
@@ -36,21 +30,21 @@ class UplinkDetail(Tree[Any]):
 
     def show(self, title: str, document: Any, problems: Sequence[str] = (), raw: str = "") -> None:
         self.clear()
-        self.root.set_label(Text(_safe(title)))
+        self.root.set_label(Text(safe_text(title)))
         if problems:
             branch = self.root.add(Text(f"problems ({len(problems)})", style="bold red"), expand=True)
             for problem in problems:
-                branch.add_leaf(Text(_safe(problem)))
+                branch.add_leaf(Text(safe_text(problem)))
         if isinstance(document, (dict, list)):
             self._add(self.root, "", document, depth=0)
         elif raw:
-            self.root.add_leaf(Text("raw: " + _safe(raw[:2000]) + ("…" if len(raw) > 2000 else "")))
+            self.root.add_leaf(Text("raw: " + safe_text(raw[:2000]) + ("…" if len(raw) > 2000 else "")))
         self.root.expand()
 
     def _add(self, node: TreeNode[Any], key: str, value: Any, depth: int) -> None:
         if isinstance(value, dict):
             target = (
-                node.add(Text(_safe(f"{key} {{{len(value)}}}" if key else "{}")), expand=depth < 3) if key else node
+                node.add(Text(safe_text(f"{key} {{{len(value)}}}" if key else "{}")), expand=depth < 3) if key else node
             )
             for i, (k, v) in enumerate(value.items()):
                 if i >= MAX_CHILDREN:
@@ -58,7 +52,7 @@ class UplinkDetail(Tree[Any]):
                     break
                 self._add(target, str(k), v, depth + 1)
         elif isinstance(value, list):
-            target = node.add(Text(_safe(f"{key} [{len(value)}]")), expand=depth < 3) if key else node
+            target = node.add(Text(safe_text(f"{key} [{len(value)}]")), expand=depth < 3) if key else node
             for i, v in enumerate(value[:MAX_CHILDREN]):
                 self._add(target, f"[{i}]", v, depth + 1)
             if len(value) > MAX_CHILDREN:
@@ -67,7 +61,7 @@ class UplinkDetail(Tree[Any]):
             shown = json.dumps(value, ensure_ascii=False)
             if len(shown) > MAX_VALUE:
                 shown = shown[:MAX_VALUE] + f"… ({len(shown):,} chars)"
-            label = Text(_safe(key), style="bold")
+            label = Text(safe_text(key), style="bold")
             label.append(" = ")
-            label.append(_safe(shown))
+            label.append(safe_text(shown))
             node.add_leaf(label)

@@ -8,7 +8,6 @@ when it is drawn (or filtered), so thousands of uplinks a second cost what the v
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,7 +24,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+from services.core.safe_text import safe_text
+
 REPAINT_SECONDS = 0.1
 FLOOD_ROWS = 200  # rows added since the last repaint that make it a flood
 FLOOD_REPAINT_TICKS = 2  # during a flood, repaint every 2nd tick at most (5 a second)
@@ -33,17 +33,6 @@ HEADER = (
     f"{'TIME':<8} {'APPLICATION':<16} {'DEVICE':<22} {'F_CNT':>7} {'':<9} {'PORT':>4} {'SF/BW':<8} "
     f"{'MHz':>7} {'RSSI':>5} {'SNR':>6} {'GW':>2}  PAYLOAD"
 )
-
-
-def neutralise(text: str) -> str:
-    """Control and bidi characters as visible escapes."""
-    return (
-        _CONTROL.sub(
-            lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text
-        )
-        if _CONTROL.search(text)
-        else text
-    )
 
 
 @dataclass(frozen=True)
@@ -68,7 +57,7 @@ class FeedLine:
     @cached_property
     def text(self) -> str:
         """The row as drawn: :meth:`plain` with control characters made visible (computed once)."""
-        return neutralise(self.plain())
+        return safe_text(self.plain(), tabs=4)
 
     def plain(self) -> str:
         return (
@@ -217,7 +206,7 @@ class UplinkFeedView(ScrollView, can_focus=True):
 
     def on_mount(self) -> None:
         # Repaints are coalesced: at most 10 a second, and 5 during a flood (a frame costs the same however many
-        # rows arrived, 20–40 ms on a busy machine, and every one of them delays the keys queued behind it).
+        # rows arrived, and every one of them delays the keys queued behind it).
         self.set_interval(REPAINT_SECONDS, self._tick)
 
     def on_show(self) -> None:

@@ -6,11 +6,18 @@ The UI shows it in the pane that failed; the CLI prints it to stderr and exits n
 
 from __future__ import annotations
 
+from services.core.safe_text import safe_text
+
 
 class ConsoleError(Exception):
-    """Base class: ``str(error)`` is the sentence shown to the operator."""
+    """Base class: ``str(error)`` is the sentence shown to the operator.
+
+    Sentences quote remote text (AWS messages, host banners, stack reasons), so the sentence is
+    made safe once, here, for every place that prints or shows it.
+    """
 
     def __init__(self, message: str) -> None:
+        message = safe_text(message)
         super().__init__(message)
         self.message = message
 
@@ -84,10 +91,6 @@ class HostKeyMismatch(HostKeyUnknown):
 
 class AuthFailed(ConsoleError):
     """The remote side refused our credentials (SSH key, sudo password, certificate)."""
-
-
-class ConnectionDropped(ConsoleError):
-    """An established connection was lost."""
 
 
 # --- change sets (appended by the change-set work) -------------------------------------

@@ -35,8 +35,7 @@ KEEPALIVE_INTERVAL = 15.0
 KEEPALIVE_COUNT_MAX = 3
 CLOSE_SECONDS = 2.0
 # asyncssh's ciphers with AES-GCM first (its default puts ChaCha20-Poly1305 first): with AES-NI it
-# costs both ends much less CPU a packet, which a journal flood is made of (1.6x the entries/s over
-# loopback). Every one of them is an OpenSSH default, so any sshd still finds one it offers.
+# costs both ends much less CPU a packet, which a journal flood is made of (bench/journal.py). Every one of them is an OpenSSH default, so any sshd still finds one it offers.
 ENCRYPTION_ALGS = (
     "aes128-gcm@openssh.com",
     "aes256-gcm@openssh.com",

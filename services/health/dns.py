@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.core.config import DnsSettings
-from services.health.run import CheckContext, CheckResult, Status
+from services.health.check import CheckContext, CheckResult, Status
 
 
 class Outcome(enum.Enum):

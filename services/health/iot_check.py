@@ -8,14 +8,14 @@ import time
 
 from services.core.aws import AwsClients
 from services.core.errors import ConsoleError
-from services.health.run import Check, CheckContext, CheckResult, Status
+from services.health.check import CheckContext, CheckResult, Status
 from services.stack.model import Stack, StackParameter
 from services.uplinks.feed import UplinkFeed
 
 TELEMETRY_PARAMETER = "AWSIoTTelemetry"
 LISTEN_SECONDS = 5.0
 METRIC_MINUTES = 15
-__all__ = ["HEALTH_CHECKS", "check_iot", "telemetry_enabled", "telemetry_off_sentence", "telemetry_parameter"]
+__all__ = ["check_iot", "telemetry_enabled", "telemetry_off_sentence", "telemetry_parameter"]
 
 
 def telemetry_parameter(stack: Stack) -> StackParameter | None:
@@ -111,5 +111,3 @@ async def check_iot(ctx: CheckContext) -> CheckResult:
         figure="quiet",
     )
 
-
-HEALTH_CHECKS = (Check("iot", check_iot, LISTEN_SECONDS + 20.0),)

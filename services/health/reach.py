@@ -8,7 +8,8 @@ import time
 from dataclasses import dataclass
 
 from services.core.errors import AuthFailed, ConfigError, ConsoleError, HostKeyMismatch, HostKeyUnknown, Unreachable
-from services.health.run import CheckContext, CheckResult, Status
+from services.core.safe_text import safe_bytes
+from services.health.check import CheckContext, CheckResult, Status
 
 MAX_PRELUDE_LINES = 20  # RFC 4253 allows lines before the identification string
 
@@ -62,8 +63,7 @@ async def _identification(reader: asyncio.StreamReader) -> str:
         raw = await reader.readline()
         if not raw:
             raise asyncio.IncompleteReadError(b"", None)
-        # Remote text: keep it printable wherever it ends up.
-        line = "".join(c if c.isprintable() else "?" for c in raw.decode("utf-8", "replace").rstrip("\r\n"))
+        line = safe_bytes(raw.rstrip(b"\r\n"))  # remote text, shown and printed
         if line.startswith("SSH-"):
             return line
     return line

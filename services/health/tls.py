@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.core.errors import ConfigError, Unreachable
-from services.health.run import CheckContext, CheckResult, Status
+from services.health.check import CheckContext, CheckResult, Status
 
 # autocert renews 30 days before expiry: fewer than 21 days left means renewal has been failing.
 WARN_DAYS = 21
@@ -149,7 +149,7 @@ def verify_context(ca_file: str = "") -> ssl.SSLContext:
 
 @functools.lru_cache(maxsize=8)
 def _verify_context(ca_file: str, mtime: int) -> ssl.SSLContext:
-    # Loading the system store costs ~20 ms of CPU: once per CA file version, not per check.
+    # Loading the system store costs noticeable CPU: once per CA file version, not per check.
     context = ssl.create_default_context()
     if ca_file:
         context.load_verify_locations(cafile=ca_file)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from services.core.errors import ConsoleError
-from services.health.run import Check, CheckContext, CheckResult, Status
+from services.health.check import CheckContext, CheckResult, Status
 from services.health.unit import UnitStatus, unit_status
 
-__all__ = ["HEALTH_CHECKS", "check_service", "verdict"]
+__all__ = ["check_service", "verdict"]
 
 
 def verdict(status: UnitStatus) -> tuple[Status, str]:
@@ -41,5 +41,3 @@ async def check_service(ctx: CheckContext) -> CheckResult:
     }
     return CheckResult("service", level, summary, details, figure=status.active_state)
 
-
-HEALTH_CHECKS = (Check("service", check_service, lambda p: p.ssh.connect_timeout + 10.0),)

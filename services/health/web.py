@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.core.errors import Unreachable
-from services.health.run import CheckContext, CheckResult, Status
+from services.health.check import CheckContext, CheckResult, Status
 
 MAX_BODY = 256 * 1024
 

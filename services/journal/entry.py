@@ -6,7 +6,6 @@ Split from the parser (``services.journal.parse``), which makes these from ``jou
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,7 +26,6 @@ __all__ = [
     "StreamRow",
     "level_at_least",
     "normalise_level",
-    "printable",
     "to_int",
     "unpack_row",
 ]
@@ -63,8 +61,8 @@ class JournalEntry:
         """The entry as one plain tuple (its fields in order) of strings and numbers.
 
         The garbage collector stops tracking such tuples, so a buffer of 100,000 of them adds
-        nothing to its full collections (tracked entries made those take 100 ms, every few seconds
-        of a flood). ``from_row`` makes the entry again.
+        nothing to its full collections (tracked entries made those long, every few seconds of a
+        flood). ``from_row`` makes the entry again.
         """
         return (
             self.cursor,
@@ -184,22 +182,3 @@ def _timestamp(value: Any) -> datetime:
         return datetime.fromtimestamp(micros / 1_000_000, UTC)
     except (OverflowError, OSError, ValueError):
         return _EPOCH
-
-
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(text: str) -> str:
-    """Remote text made safe for a terminal: control and escape characters shown as ``\\xNN``."""
-    if not _CONTROL.search(text):
-        return text
-    return _CONTROL.sub(_escape_control, text)
-
-
-def _escape_control(match: re.Match[str]) -> str:
-    char = match.group()
-    if char == "\n":
-        return "\\n"
-    if char == "\r":
-        return "\\r"
-    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"

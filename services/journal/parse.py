@@ -25,7 +25,6 @@ from services.journal.entry import (
     StreamRow,
     level_at_least,
     normalise_level,
-    printable,
     to_int,
 )
 from services.journal.tts import console_level, split_tts, split_tts_lazy
@@ -45,7 +44,6 @@ __all__ = [
     "decode_message",
     "level_at_least",
     "normalise_level",
-    "printable",
     "split_tts",
     "split_tts_lazy",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
@@ -195,7 +195,3 @@ class DeviceTracker:
             silent=usual is not None and usual > 0 and now - dev.last_seen > SILENT_FACTOR * usual,
         )
 
-
-def observe_all(tracker: DeviceTracker, uplinks: Iterable[Uplink]) -> list[Observation]:
-    """Observe a batch in order."""
-    return [tracker.observe(u) for u in uplinks]

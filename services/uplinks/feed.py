@@ -4,8 +4,8 @@ Why the 3.1.1 client: measured here, awscrt's 3.1.1 client takes 8.7–10.4k msg
 where its MQTT 5 client with AWS flow-control defaults takes 2.4k, and AWS IoT Core (like the
 sandbox broker) needs nothing from MQTT 5 for a subscriber.
 
-awscrt calls back on its own threads. The callback parses the message there (at 5,000 msg/s,
-parsing on the event loop left keys waiting ~350 ms behind it) and puts the :class:`Uplink` into
+awscrt calls back on its own threads. The callback parses the message there (in a flood,
+parsing on the event loop left keys waiting behind it) and puts the :class:`Uplink` into
 a bounded deque; when it is full the callback waits up to a second (TCP backpressure: the broker
 queues), then drops and counts the message in ``dropped``. The event loop is woken with
 ``call_soon_threadsafe`` only when it is not already awake, so a flood costs one wake-up per
@@ -19,7 +19,6 @@ import contextlib
 import functools
 import getpass
 import re
-import sys
 import threading
 import time
 import uuid
@@ -40,7 +39,6 @@ BACKPRESSURE_SECONDS = 1.0
 BATCH_ITEMS = 500
 BATCH_SECONDS = 0.05
 CONNECT_TIMEOUT = 20.0
-SWITCH_INTERVAL = 0.001  # seconds; see UplinkFeed.connect
 SHARED_SILENCE_SECONDS = 15.0  # see silence_hint
 
 
@@ -197,10 +195,6 @@ class UplinkFeed:
     async def connect(self, on_status: Callable[[FeedStatus], None] | None = None) -> None:
         """Resolve the endpoint, check TLS, connect every connection and subscribe."""
         self._loop = asyncio.get_running_loop()
-        # awscrt hands over each message under the GIL: at Python's default 5 ms switch interval a busy event
-        # loop lets its thread in about 200 times a second (and keys wait as long). Measured in bench/uplinks.py.
-        if sys.getswitchinterval() > SWITCH_INTERVAL:
-            sys.setswitchinterval(SWITCH_INTERVAL)
         filters = connection_filters(self.base_filter, self.connections)
         self._status = [ConnectionStatus(i, client_id(i), f) for i, f in enumerate(filters)]
         self._received = [0] * len(filters)
@@ -372,29 +366,3 @@ class UplinkFeed:
                 await await_crt(future, 5)
         for i in range(len(self._status)):
             self._set(i, "closed", "")
-
-
-async def follow_uplinks(
-    profile: Profile,
-    *,
-    app: str | None = None,
-    device: str | None = None,
-    on_status: Callable[[FeedStatus], None] | None = None,
-) -> AsyncIterator[UplinkBatch]:
-    """Connect and yield batches until the caller stops iterating."""
-    feed = UplinkFeed(profile, app=app, device=device)
-    try:
-        await feed.connect(on_status)
-        async for batch in feed.batches():
-            yield batch
-    finally:
-        await feed.close()
-
-
-def __getattr__(name: str) -> Any:
-    # services.health.run looks for HEALTH_CHECKS here; the check lives beside, imported only when asked for.
-    if name == "HEALTH_CHECKS":
-        from services.health.iot_check import HEALTH_CHECKS
-
-        return HEALTH_CHECKS
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -170,7 +170,7 @@ class _Reader:
         value = parent.get(key) if isinstance(parent, dict) else None
         if value is None:
             return {}
-        if not isinstance(value, dict):  # JSON objects are dicts; a Mapping ABC check costs 10× more
+        if not isinstance(value, dict):  # JSON objects are dicts; a Mapping ABC check costs far more
             self.problems.append(f"{where}{key} is {type(value).__name__}, not an object")
             return {}
         return value
@@ -333,14 +333,6 @@ def _payload(value: str, problems: list[str]) -> str:
         except ValueError:
             problems.append("frm_payload is not base64")
     return value
-
-
-def payload_bytes(uplink: Uplink) -> bytes:
-    """The application payload bytes (empty when absent or not base64)."""
-    try:
-        return base64.b64decode(uplink.frm_payload, validate=True)
-    except ValueError:
-        return b""
 
 
 def uplink_as_json(uplink: Uplink, gap: int | None) -> dict[str, Any]:

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import getpass
-import shutil
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,57 +19,17 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.process import end_process
+from sandbox.ports import free_port
 from services.core.config import DnsSettings, Profile, SshSettings, TlsSettings
 from services.health import dns, reach, tls, web
 from services.health import run as health
 from services.health.run import CheckContext, Status
-from tests.health_sandbox import PUBLIC_IP, closed_port, make_stack
+from tests.e2e.peers import binary, running_peer
+from tests.health_sandbox import PUBLIC_IP, closed_port, make_stack, peer_checks
 
 pytestmark = pytest.mark.e2e
 
 DOMAIN = "demo.ttes.test"
-
-
-def binary(name: str, *candidates: str) -> str:
-    found = shutil.which(name) or next((c for c in candidates if Path(c).exists()), None)
-    if not found:
-        pytest.skip(f"{name} is not installed (apt-get install {name})")
-    return found
-
-
-def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    # For servers that need a number up front: TCP and UDP both free on it.
-    for _ in range(50):
-        with (
-            socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp,
-            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp,
-        ):
-            tcp.bind(("127.0.0.1", 0))
-            port: int = tcp.getsockname()[1]
-            try:
-                udp.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise OSError("no free port")
-
-
-@contextlib.contextmanager
-def running(cmd: list[str], ready: object, cwd: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
-    """Start a server process and wait until ``ready()`` says it answers."""
-    proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 10
-        while not ready():  # type: ignore[operator]
-            if proc.poll() is not None:
-                pytest.fail(f"{cmd[0]} exited: {proc.stderr.read().decode(errors='replace') if proc.stderr else ''}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"{cmd[0]} did not start within 10 s")
-            time.sleep(0.05)
-        yield proc
-    finally:
-        end_process(proc)
 
 
 def tcp_open(port: int) -> bool:
@@ -91,9 +49,9 @@ def dns_answers(port: int) -> bool:
 
 
 @contextlib.contextmanager
-def dnsmasq(address: str, *, authoritative: bool) -> Iterator[int]:
+def dnsmasq(tmp: Path, address: str, *, authoritative: bool) -> Iterator[int]:
     exe = binary("dnsmasq", "/usr/sbin/dnsmasq")
-    port = free_port()
+    port = free_port(udp=True)
     cmd = [
         exe, "--keep-in-foreground", "--no-daemon", "--conf-file=/dev/null", f"--port={port}",
         "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv", "--no-hosts", "--pid-file=",
@@ -106,7 +64,7 @@ def dnsmasq(address: str, *, authoritative: bool) -> Iterator[int]:
             f"--auth-zone={DOMAIN}",
             "--auth-ttl=300",
         ]
-    with running(cmd, lambda: dns_answers(port)):
+    with running_peer("dnsmasq", cmd, lambda: dns_answers(port), tmp / f"dnsmasq-{port}.log"):
         yield port
 
 
@@ -142,7 +100,7 @@ def openssl_server(tmp: Path, not_after: datetime) -> Iterator[TlsServer]:
         str(tmp / "key.pem"),
     ]
     cmd += ["-WWW", "-quiet"]
-    with running(cmd, lambda: tcp_open(port), cwd=www):
+    with running_peer("openssl s_server", cmd, lambda: tcp_open(port), tmp / "openssl.log", cwd=www):
         yield TlsServer(port, str(tmp / "ca.pem"))
 
 
@@ -166,7 +124,7 @@ def sshd(tmp: Path) -> Iterator[int]:
     cmd += ["-o", "UsePAM=no", "-o", "PermitRootLogin=prohibit-password"]
     host_public = " ".join(Path(f"{key}.pub").read_text().split()[:2])
     (tmp / "known_hosts").write_text(f"[127.0.0.1]:{port} {host_public}\n")
-    with running(cmd, lambda: tcp_open(port)):
+    with running_peer("sshd", cmd, lambda: tcp_open(port), tmp / "sshd.log"):
         yield port
 
 
@@ -190,12 +148,12 @@ def profile_for(dns_port: int, server: TlsServer, ssh_port: int, tmp: Path) -> P
 async def test_every_check_is_ok_against_dnsmasq_openssl_and_sshd(tmp_path: Path) -> None:
     not_after = datetime.now(UTC) + timedelta(days=60, hours=12)
     with (
-        dnsmasq(PUBLIC_IP, authoritative=True) as dns_port,
+        dnsmasq(tmp_path, PUBLIC_IP, authoritative=True) as dns_port,
         openssl_server(tmp_path, not_after) as server,
         sshd(tmp_path) as ssh_port,
     ):
         profile = profile_for(dns_port, server, ssh_port, tmp_path)
-        results = await health.run_checks(profile, stack=make_stack(), checks=health.builtin_checks())
+        results = await health.run_checks(profile, stack=make_stack(), checks=peer_checks())
     by_name = {r.name: r for r in results}
     assert {n: r.status for n, r in by_name.items()} == dict.fromkeys(by_name, Status.OK), [r.summary for r in results]
     assert by_name["dns"].summary == f"{DOMAIN} → {PUBLIC_IP} at 127.0.0.1:{dns_port} and 1 authoritative (TTL 300 s)"
@@ -205,7 +163,7 @@ async def test_every_check_is_ok_against_dnsmasq_openssl_and_sshd(tmp_path: Path
 
 
 async def test_dnsmasq_mismatch_and_missing_authority(tmp_path: Path) -> None:
-    with dnsmasq("203.0.113.10", authoritative=False) as port:
+    with dnsmasq(tmp_path, "203.0.113.10", authoritative=False) as port:
         settings = DnsSettings(("127.0.0.1",), port, 2.0)
         profile = Profile(name="e2e", stack="ttes-demo", dns=settings)
         result = await dns.check(CheckContext(profile, make_stack()))

@@ -2,7 +2,7 @@
 
 The fixture starts ``mosquitto`` on a loopback port with trustme certificates; the test skips when
 the binary is absent (``apt-get install mosquitto``). Debian's build has no websocket listener, so
-the websocket mode is covered against the sandbox broker (tests/test_iot.py).
+the websocket mode is covered against the sandbox broker (tests/uplinks/test_iot.py).
 """
 
 from __future__ import annotations
@@ -10,9 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import shutil
 import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,13 +18,14 @@ from pathlib import Path
 import pytest
 import trustme
 
-from sandbox.process import end_process
+from sandbox.ports import free_port
 from sandbox.uplink_sim import UplinkSimulator
 from services.core.config import IotSettings, Profile
 from services.core.errors import AuthFailed
 from services.uplinks.devices import DeviceTracker, Seen
 from services.uplinks.feed import UplinkFeed
 from services.uplinks.parse import Uplink, parse_message
+from tests.e2e.peers import binary, running_peer
 
 pytestmark = pytest.mark.e2e
 
@@ -41,17 +40,9 @@ class Mosquitto:
     ca: trustme.CA
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
-    binary = shutil.which("mosquitto") or next((p for p in ("/usr/sbin/mosquitto",) if Path(p).exists()), None)
-    if not binary:
-        pytest.skip("mosquitto is not installed (apt-get install mosquitto)")
+    exe = binary("mosquitto", "/usr/sbin/mosquitto")
     ca = trustme.CA()
     ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
     server = ca.issue_cert("127.0.0.1", "localhost")
@@ -60,7 +51,7 @@ def mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
     client = ca.issue_cert("ttes-console-e2e", common_name="ttes-console-e2e")  # mosquitto: username = CN
     client.cert_chain_pems[0].write_to_path(str(tmp_path / "client.pem"))
     client.private_key_pem.write_to_path(str(tmp_path / "client.key"))
-    port = _free_port()
+    port = free_port()
     conf = tmp_path / "mosquitto.conf"
     conf.write_text(
         f"listener {port} 127.0.0.1\n"
@@ -68,21 +59,16 @@ def mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
         "require_certificate true\nuse_identity_as_username true\nallow_anonymous false\n"
         "persistence false\nlog_dest stderr\nlog_type error\nuser root\n"
     )
-    proc = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 10
-    while True:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            break
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"mosquitto did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
-        time.sleep(0.05)
-    try:
+    with running_peer("mosquitto", [exe, "-c", str(conf)], lambda: tcp_open(port), tmp_path / "mosquitto.log"):
         yield Mosquitto(
             port, str(tmp_path / "ca.pem"), str(tmp_path / "client.pem"), str(tmp_path / "client.key"), tmp_path, ca
         )
-    finally:
-        end_process(proc)
+
+
+def tcp_open(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+        return True
+    return False
 
 
 def profile_for(m: Mosquitto, **changes: object) -> Profile:

@@ -1,7 +1,7 @@
 """End-to-end: the journal service against Debian's OpenSSH sshd with a fake journalctl on PATH.
 
 sshd runs on a loopback port with its own config, host key and authorized_keys; the remote PATH
-holds a ``journalctl`` (``python -m sandbox.journal_gen``), a ``sudo`` that just runs its command,
+holds a ``journalctl`` (``python -m sandbox.journalctl``), a ``sudo`` that just runs its command,
 and a ``systemctl``. A TCP proxy in front of sshd cuts connections to prove resume-after-cursor.
 """
 
@@ -24,10 +24,11 @@ from pathlib import Path
 import asyncssh
 import pytest
 
-from sandbox.process import end_process
+from sandbox.ports import free_port
 from services.core.config import Profile, SshSettings
 from services.health.unit import unit_status
 from services.journal.follow import follow_journal, read_journal
+from tests.e2e.peers import running_peer
 
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,12 +63,6 @@ class Sshd:
         )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
     work = tmp_path_factory.mktemp("sshd")
@@ -76,7 +71,7 @@ def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
     bin_dir.mkdir()
     t0 = time.time()
     scripts = {
-        "journalctl": f"#!/bin/sh\nPYTHONPATH={ROOT} exec {sys.executable} -m sandbox.journal_gen --t0 {t0} "
+        "journalctl": f"#!/bin/sh\nPYTHONPATH={ROOT} exec {sys.executable} -m sandbox.journalctl --t0 {t0} "
         f'--rate 200 -- "$@"\n',
         "sudo": '#!/bin/sh\nwhile [ "${1#-}" != "$1" ]; do shift; done\nexec "$@"\n',
         "systemctl": "#!/bin/sh\nprintf 'Id=lorawan-stack.service\\nLoadState=loaded\\nActiveState=active\\n"
@@ -93,7 +88,7 @@ def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
     os.chmod(work / "client_key", 0o600)
     path = f"{bin_dir}:/usr/local/bin:/usr/bin:/bin"
     (work / "authorized_keys").write_text(f'environment="PATH={path}" {client_key.export_public_key().decode()}')
-    port = _free_port()
+    port = free_port()
     (work / "sshd_config").write_text(
         f"Port {port}\nListenAddress 127.0.0.1\nHostKey {work / 'host_key'}\n"
         f"AuthorizedKeysFile {work / 'authorized_keys'}\nPidFile {work / 'sshd.pid'}\n"
@@ -101,15 +96,15 @@ def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
         "PermitUserEnvironment yes\nStrictModes no\nLogLevel ERROR\n"
     )
     Path("/run/sshd").mkdir(exist_ok=True)
-    proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(work / "sshd_config")], stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            break
-        time.sleep(0.02)
-    try:
+    cmd = [SSHD, "-D", "-e", "-f", str(work / "sshd_config")]
+    with running_peer("sshd", cmd, lambda: tcp_open(port), work / "sshd.log"):
         yield Sshd(port, work, host_key.export_public_key().decode().strip(), work / "client_key", t0)
-    finally:
-        end_process(proc)
+
+
+def tcp_open(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+        return True
+    return False
 
 
 @contextlib.asynccontextmanager
@@ -161,8 +156,10 @@ async def test_resume_after_cursor_through_drops(sshd: Sshd) -> None:
     assert seqnums == list(range(seqnums[0], seqnums[0] + len(seqnums)))
 
 
-def _journalctl_running() -> int:
-    out = subprocess.run(["pgrep", "-f", "sandbox.journal_gen"], capture_output=True, text=True).stdout
+def _journalctl_running(sshd: Sshd) -> int:
+    # This sshd's journalctl only (its t0 is on the command line): other runs may share the machine.
+    pattern = f"sandbox.journalctl --t0 {sshd.t0}"
+    out = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout
     return len(out.split())
 
 
@@ -171,13 +168,13 @@ async def test_closing_the_stream_ends_the_remote_journalctl(sshd: Sshd) -> None
     async for batch in stream:
         if batch.entries:
             break
-    assert _journalctl_running() >= 1
+    assert _journalctl_running(sshd) >= 1
     await stream.aclose()
     for _ in range(300):
-        if _journalctl_running() == 0:
+        if _journalctl_running(sshd) == 0:
             break
         await asyncio.sleep(0.01)
-    assert _journalctl_running() == 0
+    assert _journalctl_running(sshd) == 0
 
 
 async def test_unit_status_through_real_sshd(sshd: Sshd) -> None:

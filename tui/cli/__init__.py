@@ -15,12 +15,12 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from services.core.errors import ConfigError, ConsoleError
 
 __all__ = ["main"]
 
-VERSION = "0.1.0"
 
 # name -> module; order is the order shown in --help.
 COMMANDS: dict[str, str] = {
@@ -100,6 +100,27 @@ class _SuppressedDefaults:
         self._parser.add_argument(*names, help=argparse.SUPPRESS, **kwargs)  # type: ignore[arg-type]
 
 
+def installed_version() -> str:
+    """The installed package's version: pyproject.toml is the one place it is written."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ttes-console")
+    except PackageNotFoundError:
+        return "unknown (not installed: run pip install .)"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: the metadata is read only when asked for (it costs start-up time otherwise)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        print(f"ttes-console {installed_version()}")
+        parser.exit()
+
+
 def build_parser(selected: str | None = "*") -> argparse.ArgumentParser:
     """The command line; only the ``selected`` command's module is imported ("*": all of them)."""
     parser = argparse.ArgumentParser(
@@ -108,7 +129,7 @@ def build_parser(selected: str | None = "*") -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"ttes-console {VERSION}")
+    parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
     _add_global_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module_name in COMMANDS.items():

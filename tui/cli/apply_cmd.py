@@ -11,7 +11,6 @@ exit codes: 0 the stack reached UPDATE_COMPLETE, 1 refused or failed to start,
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from services.changes.changesets import describe_change_set
@@ -24,9 +23,9 @@ from services.changes.execute import (
 )
 from services.core.aws import AwsClients
 from services.core.errors import ExecutionRefused
+from services.core.safe_text import safe_json, safe_text
 from services.stack.model import StackEvent
 from tui.cli.session import Session
-from widgets.text import clean
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,8 +52,8 @@ def event_json(e: StackEvent) -> dict[str, str]:
 
 
 def event_line(e: StackEvent) -> str:
-    reason = f"  {clean(e.reason)}" if e.reason else ""
-    return f"{e.timestamp:%H:%M:%S}  {e.status:<44} {e.logical_id:<18} {e.resource_type}{reason}"
+    reason = f"  {e.reason}" if e.reason else ""
+    return safe_text(f"{e.timestamp:%H:%M:%S}  {e.status:<44} {e.logical_id:<18} {e.resource_type}{reason}")
 
 
 async def run(args: argparse.Namespace, session: Session) -> int:
@@ -73,17 +72,17 @@ async def run(args: argparse.Namespace, session: Session) -> int:
             ) from exc
         raise
     if not args.json:
-        print(f"Executing {plan.name} on {plan.stack}: {plan.verdict}", flush=True)
+        print(safe_text(f"Executing {plan.name} on {plan.stack}: {plan.verdict}"), flush=True)
     final: UpdateProgress | None = None
     async for progress in follow_update(clients, execution, interval=args.interval):
         final = progress
         for e in progress.events:
-            print(json.dumps({"event": event_json(e)}) if args.json else event_line(e), flush=True)
+            print(safe_json({"event": event_json(e)}) if args.json else event_line(e), flush=True)
         if not args.json and sys.stderr.isatty():
-            print(f"\r{progress.status_line}\x1b[K", end="", file=sys.stderr, flush=True)
+            print(f"\r{safe_text(progress.status_line)}\x1b[K", end="", file=sys.stderr, flush=True)
     assert final is not None
     if args.json:
-        print(json.dumps({"status": final.stack_status, "succeeded": final.succeeded,
+        print(safe_json({"status": final.stack_status, "succeeded": final.succeeded,
                           "rolled_back": final.rolled_back, "failures": list(final.failures),
                           "outputs": dict(final.outputs), "elapsed": round(final.elapsed, 1)}), flush=True)
     else:
@@ -99,10 +98,10 @@ def render_result(final: UpdateProgress) -> str:
     lines = [f"\n{final.stack_status} after {final.elapsed:.0f} s"]
     if final.failures:
         lines.append("Failure reasons")
-        lines += [f"  ✗ {clean(f)}" for f in final.failures]
+        lines += [f"  ✗ {f}" for f in final.failures]
     if final.succeeded:
         lines.append("Outputs")
-        lines += [f"  {k:<20} {clean(v)}" for k, v in final.outputs.items()]
+        lines += [f"  {k:<20} {v}" for k, v in final.outputs.items()]
         lines += ["Next steps", *(f"  {s}" for s in POST_UPDATE_CHECKLIST)]
-    return "\n".join(lines)
+    return "\n".join(safe_text(line) for line in lines)
 

@@ -7,12 +7,11 @@ worst check decides; a check that could not run counts as UNKNOWN, worse than a 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
-from services.health.run import CheckResult, run_checks, worst
+from services.core.safe_text import safe_json, safe_text
+from services.health.run import CheckResult, report_json, run_checks, worst
 from tui.cli.session import Session
-from widgets.text import clean
 
 # Imported in a thread while the session is set up (see tui.cli._warm_up).
 WARM_IMPORTS = ("boto3", "dns.asyncresolver", "asyncssh", "cryptography.x509", "awsiot.mqtt_connection_builder")
@@ -28,15 +27,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def plain_line(result: CheckResult) -> str:
     """``CRITICAL  dns        demo.ttes.test → 203.0.113.10 ≠ PublicIP …``"""
-    return f"{result.status.nagios:<9} {result.name:<10} {clean(result.summary)}"
+    return f"{result.status.nagios:<9} {safe_text(result.name):<10} {safe_text(result.summary)}"
 
 
 async def run(args: argparse.Namespace, session: Session) -> int:
     results = await run_checks(session.profile)
     overall = worst([r.status for r in results])
     if args.json:
-        document = {"status": overall.value, "checks": [r.as_json() for r in results]}
-        sys.stdout.write(json.dumps(document, ensure_ascii=False, default=str) + "\n")
+        sys.stdout.write(safe_json(report_json(results)) + "\n")
     else:
         sys.stdout.write("".join(plain_line(r) + "\n" for r in results))
     sys.stdout.flush()

@@ -12,11 +12,10 @@ import json
 import re
 
 from services.core.errors import ConfigError
-from services.journal.parse import LEVELS, JournalEntry, level_at_least, normalise_level, printable
+from services.core.safe_text import safe_json, safe_text
+from services.journal.parse import LEVELS, JournalEntry, level_at_least, normalise_level
 from tui.cli.batch_output import BatchOutput
 from tui.cli.session import Session
-
-_UNSAFE_JSON = re.compile("[\x7f-\x9f\u2028\u2029]")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,12 +36,11 @@ def format_plain(entry: JournalEntry) -> str:
     )
     ts = entry.timestamp.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
     ns = f" {entry.namespace}:" if entry.namespace else ""
-    return printable(f"{ts} {entry.level:<5}{ns} {entry.message}" + (f"  {extra}" if extra else ""))
+    return safe_text(f"{ts} {entry.level:<5}{ns} {entry.message}" + (f"  {extra}" if extra else ""))
 
 
 def format_json(entry: JournalEntry) -> str:
-    text = json.dumps(entry.to_json(), ensure_ascii=False, default=str)
-    return _UNSAFE_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return safe_json(entry.to_json())
 
 
 async def run(args: argparse.Namespace, session: Session) -> int:

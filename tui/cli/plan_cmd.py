@@ -10,15 +10,14 @@ created, 2 a parameter or template is not usable.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from services.changes.changesets import ChangeSetPlan, UpdateDraft, create_change_set, delete_change_set, prepare_update
 from services.changes.classify import ResourceChange
 from services.core.aws import AwsClients
 from services.core.errors import ConfigError
+from services.core.safe_text import safe_json, safe_text
 from tui.cli.session import Session
-from widgets.text import clean
 
 MARKS = {"Add": "+", "Modify": ">", "Remove": "-", "Import": "+", "Dynamic": "?"}
 
@@ -64,7 +63,7 @@ async def run(args: argparse.Namespace, session: Session) -> int:
     if not args.keep:
         await delete_change_set(clients, plan.name, read_only=session.read_only)
     if args.json:
-        print(json.dumps(plan.as_json(), indent=2))
+        print(safe_json(plan.as_json(), indent=2))
     else:
         print(render_plan(plan, draft, kept=args.keep))
     return 0
@@ -78,7 +77,7 @@ def _change_lines(c: ResourceChange) -> list[str]:
     line = f"  {mark} {c.logical_id:<18} {c.type:<36} {what}"
     if flags:
         line += "  [" + ", ".join(flags) + "]"
-    return [line] + [f"      {clean(cause)}" for cause in c.cause_texts]
+    return [line] + [f"      {cause}" for cause in c.cause_texts]
 
 
 def render_plan(plan: ChangeSetPlan, draft: UpdateDraft, *, kept: bool) -> str:
@@ -89,7 +88,7 @@ def render_plan(plan: ChangeSetPlan, draft: UpdateDraft, *, kept: bool) -> str:
         for key in draft.changed:
             declared = next((p for p in draft.declared if p.key == key), None)
             hidden = declared is not None and declared.no_echo
-            old, new = ("(hidden)", "(hidden)") if hidden else (clean(draft.current(key)), clean(draft.values[key]))
+            old, new = ("(hidden)", "(hidden)") if hidden else (draft.current(key), draft.values[key])
             impact = draft.impact.get(key)
             feeds = f"  → {', '.join(r for r, _ in impact.resources)}" if impact and impact.resources else ""
             lines.append(f"  {key}: {old} → {new}{feeds}")
@@ -109,4 +108,5 @@ def render_plan(plan: ChangeSetPlan, draft: UpdateDraft, *, kept: bool) -> str:
         lines.append(f"Kept: ttes-console apply --change-set {plan.name} --confirm {plan.stack}")
     elif not kept:
         lines.append("The change set was deleted (use --keep to keep it for apply).")
-    return "\n".join(lines)
+    # Names, values, causes and warnings quote AWS and the template: every line is made safe.
+    return "\n".join(safe_text(line) for line in lines)

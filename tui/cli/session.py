@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -48,11 +47,8 @@ def session_for(args: argparse.Namespace) -> Iterator[Session]:
         return
     from sandbox.process import SandboxProcess
 
-    with SandboxProcess(scenarios=args.demo_scenario) as sandbox:
-        # The sandbox accepts its own credentials only; ambient AWS settings would point elsewhere.
-        for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
-            os.environ.pop(key, None)
-        os.environ.update(sandbox.environ)
+    with SandboxProcess(scenarios=args.demo_scenario) as sandbox, sandbox.credentials_in_environment():
+        # The sandbox accepts its own credentials only: the launcher puts them where boto3 looks.
         profile = load_profile(sandbox.config_path, overrides_from(args), environ={})
         yield Session(profile, read_only=args.read_only)
 

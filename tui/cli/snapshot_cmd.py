@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from datetime import UTC, datetime
 
 from services.core.aws import AwsClients
 from services.core.errors import AccessDenied, ConfigError, ConsoleError, NoCredentials, ReadOnlyRefused
+from services.core.safe_text import safe_json, safe_text
 from services.snapshots.actions import create_snapshot
 from services.snapshots.listing import (
     ELASTICACHE,
@@ -67,13 +67,14 @@ async def run(args: argparse.Namespace, session: Session) -> int:
 
 def _emit(snapshot: Snapshot, as_json: bool, *, created: bool = False) -> None:
     if as_json:
-        line = json.dumps(snapshot.as_json())
+        line = safe_json(snapshot.as_json())
     else:
         progress = f" {snapshot.progress}%" if snapshot.progress is not None and not snapshot.available else ""
         verb = "started " if created else ""
         line = f"{snapshot.resource:<10} {verb}{snapshot.id}  {snapshot.status}{progress}"
         if snapshot.available:
             line += f"  {snapshot.arn if snapshot.kind == RDS else ''}".rstrip()
+        line = safe_text(line)
     print(line, flush=True)
 
 
@@ -83,17 +84,19 @@ async def _list(clients: AwsClients, databases: list[Database], *, as_json: bool
     for database, snapshots in zip(databases, listed, strict=True):
         if as_json:
             for s in snapshots:
-                print(json.dumps(s.as_json()), flush=True)
+                print(safe_json(s.as_json()), flush=True)
             continue
-        print(f"{database.logical_id} ({database.resource_type} {database.physical_id})")
+        print(safe_text(f"{database.logical_id} ({database.resource_type} {database.physical_id})"))
         if not snapshots:
             print(f"  no {database.what}s")
         for s in snapshots:
             created = s.created.strftime("%Y-%m-%d %H:%M UTC") if s.created else "—"
             progress = f" {s.progress}%" if s.progress is not None and not s.available else ""
             print(
-                f"  {s.id:<48} {s.status + progress:<14} {s.source:<9} {s.size:>7}  {created}  "
-                f"{age_text(s.age(now))} ago"
+                safe_text(
+                    f"  {s.id:<48} {s.status + progress:<14} {s.source:<9} {s.size:>7}  {created}  "
+                    f"{age_text(s.age(now))} ago"
+                )
             )
     return 0
 
@@ -136,5 +139,5 @@ async def _create(clients: AwsClients, session: Session, databases: list[Databas
     await asyncio.gather(*(follow(s) for s in started))
     params = handoff_parameters(finished)
     if params and not args.json:
-        print("For the change set: " + " ".join(f"--param {k}={v}" for k, v in params.items()), flush=True)
+        print(safe_text("For the change set: " + " ".join(f"--param {k}={v}" for k, v in params.items())), flush=True)
     return 1 if failed else 0

@@ -18,6 +18,7 @@ from datetime import datetime
 
 from services.core.aws import AwsClients
 from services.core.errors import ConsoleError
+from services.core.safe_text import safe_json, safe_text
 from services.health.iot_check import telemetry_enabled, telemetry_off_sentence
 from services.stack.model import load_stack
 from services.uplinks.devices import DeviceTracker, Seen
@@ -25,7 +26,6 @@ from services.uplinks.feed import UplinkFeed, silence_hint
 from services.uplinks.parse import Uplink, uplink_as_json
 from tui.cli.batch_output import BatchOutput
 from tui.cli.session import Session
-from widgets.text import clean
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,7 +41,7 @@ def plain_line(uplink: Uplink, gap: int | None, seen: Seen) -> str:
     when = datetime.fromtimestamp(uplink.timestamp).strftime("%H:%M:%S")
     who = f"{uplink.application_id}/{uplink.device_id}"
     if not uplink.ok and uplink.f_cnt is None:
-        return clean(f"{when}  {who}  UNREADABLE: {'; '.join(uplink.problems)}")
+        return safe_text(f"{when}  {who}  UNREADABLE: {'; '.join(uplink.problems)}")
     marker = " rejoin" if seen is Seen.RESET else (f" +{gap} lost" if gap else "")
     parts = [when, who, f"f_cnt {uplink.f_cnt}{marker}", f"port {uplink.f_port}"]
     if uplink.spreading_factor:
@@ -57,7 +57,7 @@ def plain_line(uplink: Uplink, gap: int | None, seen: Seen) -> str:
         parts.append(json.dumps(uplink.decoded_payload, ensure_ascii=False, separators=(",", ":"))[:80])
     if uplink.problems:
         parts.append(f"({len(uplink.problems)} problem(s): {uplink.problems[0]})")
-    return clean("  ".join(parts))
+    return safe_text("  ".join(parts))
 
 
 async def _telemetry_check(session: Session) -> None:
@@ -83,8 +83,10 @@ async def run(args: argparse.Namespace, session: Session) -> int:
         if not args.json:
             status = feed.status()
             print(
-                f"subscribed to {status.connections[0].topic_filter} on {status.endpoint}:{status.port} "
-                f"({status.auth})",
+                safe_text(
+                    f"subscribed to {status.connections[0].topic_filter} on {status.endpoint}:{status.port} "
+                    f"({status.auth})"
+                ),
                 file=sys.stderr,
                 flush=True,
             )
@@ -104,7 +106,7 @@ async def run(args: argparse.Namespace, session: Session) -> int:
                     duplicates += 1
                     continue
                 if args.json:
-                    line = json.dumps(uplink_as_json(uplink, obs.gap), ensure_ascii=False, default=str)
+                    line = safe_json(uplink_as_json(uplink, obs.gap))
                 else:
                     line = plain_line(uplink, obs.gap, obs.seen)
                 if output.add(line):

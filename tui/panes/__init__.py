@@ -11,13 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from textual.containers import Vertical
-from textual.worker import Worker, WorkerState
 
 from services.core.config import Profile
 from services.stack.model import Stack
+from tui.worker_errors import ShowsWorkerFailures
 
 
-class Pane(Vertical):
+class Pane(ShowsWorkerFailures, Vertical):
     """Base of the dashboard's panes and tabs."""
 
     DEFAULT_CSS = """
@@ -37,22 +37,10 @@ class Pane(Vertical):
     def reload(self) -> None:
         """The operator asked for fresh data (``r``)."""
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A worker of this pane died of an error no service turned into a sentence (a bug):
-        log it with its traceback and say so in the pane, rather than let it vanish."""
-        error = event.worker.error
-        if event.state is WorkerState.ERROR and error is not None:
-            from tui import diagnostics
-
-            self.show_unexpected(diagnostics.unexpected(error, f"The {self.pane_name} pane"))
-
-    @property
-    def pane_name(self) -> str:
-        return type(self).__name__.removesuffix("Pane") or "console"
-
-    def show_unexpected(self, sentence: str) -> None:
-        """Say an unexpected error in the pane; panes with a message area show it there."""
-        self.notify(sentence, title=self.pane_name, severity="error", timeout=30)
+    def show_failure(self, sentence: str) -> None:
+        """A worker of this pane stopped: say so on the pane's border (panes with a status line override)."""
+        self.border_subtitle = sentence
+        self.add_class("-failed")
 
     def focus_content(self) -> None:
         """Give the keyboard to the pane's first focusable widget (its view, its list)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.widgets import Static
@@ -60,7 +61,7 @@ class EventsPane(Pane):
         if self.stack is not None:
             self.follow()
 
-    @work(exclusive=True, group="stack-events")
+    @work(exclusive=True, group="stack-events", exit_on_error=False)
     async def follow(self) -> None:
         state = self.query_one("#events-state", Static)
         table = self.query_one(EventTable)
@@ -70,5 +71,9 @@ class EventsPane(Pane):
             async for batch in follow_events(self.clients, interval=POLL_SECONDS, backlog=200):
                 table.add_events(event_rows(batch))
         except ConsoleError as exc:
-            state.add_class("-error")
-            state.update(f"Events stopped: {exc}  (r retries)")
+            self.show_failure(f"Events stopped: {exc}  (r retries)")
+
+    def show_failure(self, sentence: str) -> None:
+        state = self.query_one("#events-state", Static)
+        state.add_class("-error")
+        state.update(Text(sentence))

@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.timer import Timer
 
 from services.core.config import Profile
-from services.health.run import Check, CheckResult, iter_checks, registered_checks
+from services.health.run import Check, CheckResult, all_checks, iter_checks
 from services.stack.model import Stack
 from tui.panes import Pane
 from widgets.health_list import HealthLine, HealthList
@@ -45,7 +45,7 @@ class HealthPane(Pane):
         **kwargs: Any,
     ) -> None:
         super().__init__(profile, read_only=read_only, **kwargs)
-        self.checks = tuple(checks) if checks is not None else registered_checks()
+        self.checks = tuple(checks) if checks is not None else all_checks()
         self.interval = interval
         self.results: dict[str, CheckResult] = {}
         self.checking = False
@@ -97,6 +97,10 @@ class HealthPane(Pane):
             self.checked_at = datetime.now()
             self.border_subtitle = f"checked {self.checked_at:%H:%M:%S}"
             self._show()
+
+    def show_failure(self, sentence: str) -> None:
+        self.checking = False
+        super().show_failure(sentence)
 
     def _show(self) -> None:
         lines = []

@@ -16,17 +16,18 @@ from textual.widgets import Button, Input, Static
 
 from services.core.config import Profile
 from services.core.errors import ConsoleError, HostKeyMismatch, HostKeyUnknown
+from services.core.safe_text import safe_text
 from services.core.ssh import fetch_host_key, trust_host_key
 from services.journal.follow import follow_journal
-from services.journal.parse import JournalEntry, printable
+from services.journal.parse import JournalEntry
 from services.stack.model import Stack
-from tui import heap
+from tui import runtime
 from tui.panes import Pane
 from widgets.journal_view import JournalView
 
 INITIAL_LINES = 1000
 STATUS_SECONDS = 0.5
-SWEEP_ENTRIES = 1000  # a young GC pass after this many entries (see heap.sweep_young)
+SWEEP_ENTRIES = 1000  # a young GC pass after this many entries (see runtime.sweep_young)
 
 
 class JournalPane(Pane):
@@ -109,7 +110,7 @@ class JournalPane(Pane):
                     self._last_cursor = batch.entries[-1].cursor
                     young += len(batch.entries)
                     if young >= SWEEP_ENTRIES:
-                        heap.sweep_young()
+                        runtime.sweep_young()
                         young = 0
                 view.connection = batch.state.describe()
         except HostKeyMismatch as exc:
@@ -122,6 +123,9 @@ class JournalPane(Pane):
         finally:
             await stream.aclose()
 
+    def show_failure(self, sentence: str) -> None:
+        self._fail(sentence)
+
     def _fail(self, sentence: str, *, ask_host_key: bool = False) -> None:
         self.started = False
         self.view.connection = "stopped"
@@ -130,12 +134,9 @@ class JournalPane(Pane):
         if ask_host_key:
             self.query_one("#journal-trust", Button).focus()
 
-    def show_unexpected(self, sentence: str) -> None:
-        self._fail(f"{sentence} Press r to retry.")
-
     def _say(self, sentence: str) -> None:
         message = self.query_one("#journal-message", Static)
-        message.update(Text(printable(sentence)))
+        message.update(Text(safe_text(sentence)))
         message.set_class(bool(sentence), "shown")
         if not sentence:
             self.query_one("#journal-hostkey").remove_class("shown")

@@ -40,13 +40,13 @@ class MetricsPane(Pane):
         self,
         profile: Profile,
         *,
+        clients: AwsClients,
         read_only: bool = False,
-        clients: AwsClients | None = None,
         interval: float = REFRESH_SECONDS,
         **kwargs: Any,
     ) -> None:
         super().__init__(profile, read_only=read_only, **kwargs)
-        self.clients = clients or AwsClients(profile)
+        self.clients = clients
         self.interval = interval
         self.hours = WINDOWS_HOURS[0]
         self.metrics: IotMetrics | None = None

@@ -35,7 +35,7 @@ from widgets.uplink_detail import UplinkDetail
 from widgets.uplink_feed import FeedLine, UplinkFeedView
 
 RATE_WINDOW = 2.0
-BATCH_ITEMS = 100  # ≈ 5 ms of work per batch: keys stay responsive during a flood
+BATCH_ITEMS = 100  # a few ms of work per batch: keys stay responsive during a flood
 NEAR_CAP = 0.8
 
 
@@ -233,7 +233,7 @@ class UplinksPane(Pane):
 
     # --- display ------------------------------------------------------------------------------
 
-    def show_unexpected(self, sentence: str) -> None:
+    def show_failure(self, sentence: str) -> None:
         self.state = "failed"
         self.problem = sentence
         self._say(sentence)

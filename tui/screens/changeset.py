@@ -33,8 +33,10 @@ from services.changes.execute import (
 from services.core.aws import AwsClients
 from services.core.config import Profile
 from services.core.errors import ConsoleError
+from tui.handoff import SnapshotHandoff
 from tui.panes.events import event_rows
 from tui.screens.changeset_view import change_rows, failures_text, param_fields, result_text
+from tui.worker_errors import ShowsWorkerFailures
 from widgets.changes_form import ParameterForm
 from widgets.changes_table import ChangesTable
 from widgets.event_table import EventTable
@@ -43,7 +45,7 @@ STEPS = ("Template", "Parameters", "Review", "Guard", "Confirm", "Progress")
 FOLLOW_INTERVAL = 2.0
 
 
-class ChangeSetScreen(Screen[None]):
+class ChangeSetScreen(ShowsWorkerFailures, Screen[None]):
     """Create, review, guard, confirm, execute and follow one change set."""
 
     DEFAULT_CSS = """
@@ -71,11 +73,14 @@ class ChangeSetScreen(Screen[None]):
         Binding("s", "snapshots", "Snapshots"),
     ]
 
-    def __init__(self, profile: Profile, *, read_only: bool = False) -> None:
+    def __init__(
+        self, profile: Profile, clients: AwsClients, *, read_only: bool = False, handoff: SnapshotHandoff | None = None
+    ) -> None:
         super().__init__()
         self.profile = profile
         self.read_only = read_only
-        self.clients = AwsClients(profile)
+        self.clients = clients
+        self.handoff = handoff or SnapshotHandoff()
         self.step = 1
         self.template_body: str | None = None
         self.template_url: str | None = None
@@ -163,6 +168,9 @@ class ChangeSetScreen(Screen[None]):
         if target is not None:
             target.focus()
 
+    def show_failure(self, sentence: str) -> None:
+        self.set_status(sentence, "error")
+
     def set_status(self, text: str, kind: str = "") -> None:
         status = self.query_one("#status", Static)
         status.update(Text(text))
@@ -189,7 +197,7 @@ class ChangeSetScreen(Screen[None]):
             return
         self.load_parameters()
 
-    @work(exclusive=True, group="changeset")
+    @work(exclusive=True, group="changeset", exit_on_error=False)
     async def load_parameters(self) -> None:
         self.set_status("Reading the template's parameters…")
         try:
@@ -198,7 +206,7 @@ class ChangeSetScreen(Screen[None]):
         except ConsoleError as exc:
             self.set_status(str(exc), "error")
             return
-        handoff: dict[str, str] = dict(getattr(self.app, "snapshot_handoff", {}) or {})
+        handoff = dict(self.handoff.parameters)
         slot = self.query_one("#form-slot", Vertical)
         await slot.remove_children()
         await slot.mount(ParameterForm(param_fields(self.base, handoff), id="form"))
@@ -214,7 +222,7 @@ class ChangeSetScreen(Screen[None]):
         values = self.query_one("#form", ParameterForm).changed_values()
         self.create(values)
 
-    @work(exclusive=True, group="changeset")
+    @work(exclusive=True, group="changeset", exit_on_error=False)
     async def create(self, values: dict[str, str]) -> None:
         self.set_status("Creating the change set; CloudFormation is computing it…")
         try:
@@ -258,7 +266,7 @@ class ChangeSetScreen(Screen[None]):
     def recheck(self) -> None:
         self.check_guard()
 
-    @work(exclusive=True, group="changeset")
+    @work(exclusive=True, group="changeset", exit_on_error=False)
     async def check_guard(self) -> None:
         assert self.plan is not None
         self.set_status("Looking for snapshots newer than the change set…")
@@ -294,7 +302,7 @@ class ChangeSetScreen(Screen[None]):
     def action_snapshots(self) -> None:
         from tui.screens.snapshots import SnapshotScreen
 
-        self.app.push_screen(SnapshotScreen(self.profile, read_only=self.read_only))
+        self.app.push_screen(SnapshotScreen(self.profile, self.clients, read_only=self.read_only))
 
     def on_screen_resume(self) -> None:
         if self.step == 4 and self.plan is not None:
@@ -331,7 +339,7 @@ class ChangeSetScreen(Screen[None]):
     def execute(self) -> None:
         self.run_update(self.query_one("#confirm-input", Input).value)
 
-    @work(exclusive=True, group="changeset")
+    @work(exclusive=True, group="changeset", exit_on_error=False)
     async def run_update(self, typed: str) -> None:
         assert self.plan is not None
         try:
@@ -379,7 +387,7 @@ class ChangeSetScreen(Screen[None]):
         else:
             self.app.pop_screen()
 
-    @work(exclusive=True, group="changeset")
+    @work(exclusive=True, group="changeset", exit_on_error=False)
     async def discard_and_leave(self) -> None:
         plan: Any = self.plan
         try:

@@ -8,9 +8,9 @@ from rich.text import Text
 
 from services.changes.changesets import ChangeSetPlan, UpdateDraft
 from services.changes.execute import UpdateProgress
+from services.core.safe_text import safe_text
 from widgets.changes_form import ParamField
 from widgets.changes_table import ChangeRow
-from widgets.stack_summary import clean
 
 
 def param_fields(draft: UpdateDraft, handoff: Mapping[str, str]) -> list[ParamField]:
@@ -60,7 +60,7 @@ def failures_text(progress: UpdateProgress) -> Text:
     if progress.failures:
         out.append("Failure reasons\n", style="bold")
         for failure in progress.failures:
-            out.append(f"  ✗ {clean(failure)}\n")
+            out.append(f"  ✗ {safe_text(failure)}\n")
     return out
 
 
@@ -71,7 +71,7 @@ def result_text(progress: UpdateProgress, checklist: Sequence[str]) -> Text:
     if progress.succeeded:
         out.append("Outputs\n", style="bold")
         for key, value in progress.outputs.items():
-            out.append(f"  {key:<20} {clean(value)}\n")
+            out.append(f"  {key:<20} {safe_text(value)}\n")
     if progress.succeeded:
         out.append("After the update\n", style="bold")
         for item in checklist:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -13,14 +12,14 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from services.core.safe_text import safe_text
 from services.health.run import CheckResult, Status
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _STYLE = {Status.OK: "green", Status.WARN: "yellow", Status.CRITICAL: "bold red", Status.UNKNOWN: "bold"}
 
 
 def _plain(value: Any) -> str:
-    return _CONTROL.sub("?", "" if value is None else str(value))
+    return safe_text("" if value is None else str(value))
 
 
 def details_text(details: Mapping[str, Any]) -> Text:

@@ -16,6 +16,7 @@ from services.core.config import Profile
 from services.core.errors import ConsoleError
 from services.stack.model import Stack, load_stack
 from tui.panes import Pane
+from tui.worker_errors import ShowsWorkerFailures
 
 if TYPE_CHECKING:
     from textual.widgets import TabbedContent
@@ -62,10 +63,10 @@ class DashboardBody(Vertical):
             with TabPane("Events", id="tab-events"):
                 yield EventsPane(profile, clients=self.clients, read_only=read_only, id="events")
             with TabPane("Metrics", id="tab-metrics"):
-                yield MetricsPane(profile, read_only=read_only, id="metrics")
+                yield MetricsPane(profile, clients=self.clients, read_only=read_only, id="metrics")
 
 
-class DashboardScreen(Screen[None]):
+class DashboardScreen(ShowsWorkerFailures, Screen[None]):
     """Everything about one deployment on one screen."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -109,19 +110,22 @@ class DashboardScreen(Screen[None]):
         for tabs in self.query("#lower").results(TabbedContent):
             tabs.active = f"tab-{tab}"
 
-    @work(exclusive=True, group="stack")
+    @work(exclusive=True, group="stack", exit_on_error=False)
     async def load(self) -> None:
         """Load the stack, then tell every pane; a failure is said in the Stack pane."""
-        from tui.panes.stack import StackPane
-
-        stack_pane = self.query_one("#stack", StackPane)
         try:
             stack = await load_stack(self.clients)
         except ConsoleError as exc:
-            stack_pane.show_error(str(exc))
-            self.notify(str(exc), title="Stack", severity="error", timeout=8)
+            self.show_failure(str(exc))
             return
         self.stack_loaded(stack)
+
+    def show_failure(self, sentence: str) -> None:
+        """The stack could not be loaded: said in the Stack pane, and once as a notification."""
+        from tui.panes.stack import StackPane
+
+        self.query_one("#stack", StackPane).show_error(sentence)
+        self.notify(sentence, title="Stack", severity="error", timeout=8, markup=False)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         """A tab's keys work as soon as it is shown: focus its view."""

@@ -13,17 +13,18 @@ from textual.screen import ModalScreen
 from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
-from services.journal.parse import JournalEntry, printable
+from services.core.safe_text import safe_text
+from services.journal.parse import JournalEntry
 
 MAX_VALUE = 2000  # characters of one value shown in the tree
 
 
 def _label(key: str, value: Any) -> Text:
     shown = value if isinstance(value, str) else json.dumps(value, default=str)
-    shown = printable(shown)
+    shown = safe_text(shown)
     if len(shown) > MAX_VALUE:
         shown = f"{shown[:MAX_VALUE]} … [+{len(shown) - MAX_VALUE:,} chars]"
-    label = Text(printable(key), style="bold")
+    label = Text(safe_text(key), style="bold")
     label.append(" = ")
     label.append(shown)
     return label
@@ -31,7 +32,7 @@ def _label(key: str, value: Any) -> Text:
 
 def _add(node: TreeNode[None], key: str, value: Any) -> None:
     if isinstance(value, dict) and value:
-        branch = node.add(Text(printable(key), style="bold"), expand=True)
+        branch = node.add(Text(safe_text(key), style="bold"), expand=True)
         for k, v in value.items():
             _add(branch, str(k), v)
     else:
@@ -57,7 +58,7 @@ class JournalEntryScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         e = self.entry
         with Vertical():
-            title = printable(f"#{e.seqnum} {e.timestamp.isoformat()} {e.level} {e.namespace}")
+            title = safe_text(f"#{e.seqnum} {e.timestamp.isoformat()} {e.level} {e.namespace}")
             yield Static(Text(title), id="entry-title")
             tree: Tree[None] = Tree(Text(f"entry #{e.seqnum}"), id="entry-tree")
             tree.root.expand()

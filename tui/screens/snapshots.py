@@ -2,8 +2,8 @@
 
 One confirmation takes a snapshot of the selected database (``t``) or of all of them (``a``);
 progress bars follow each to ``available``. ``u`` hands the RDS snapshot ARN and the ElastiCache
-backup name to the next change set through ``app.snapshot_handoff`` (keyed by the template's
-parameter names). Under ``--read-only`` the screen lists but refuses to take or delete, and says so.
+backup name to the next change set: it posts a :class:`tui.handoff.SnapshotsHandedOff` (keyed by
+the template's parameter names) that the app keeps. Under ``--read-only`` the screen lists but refuses to take or delete, and says so.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ from services.snapshots.listing import (
     list_snapshots,
 )
 from services.stack.model import load_stack
+from tui.handoff import SnapshotHandoff, SnapshotsHandedOff
+from tui.worker_errors import ShowsWorkerFailures
 
 READ_ONLY_NOTE = "Read-only: snapshots are listed but cannot be taken or deleted (the console runs with --read-only)."
 COLUMNS = ("Resource", "Kind", "Latest snapshot", "Source", "Status", "Age", "Size")
@@ -87,7 +89,7 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(answer)
 
 
-class SnapshotScreen(Screen[None]):
+class SnapshotScreen(ShowsWorkerFailures, Screen[None]):
     """RDS snapshots and ElastiCache backups of the stack's databases."""
 
     DEFAULT_CSS = """
@@ -110,11 +112,11 @@ class SnapshotScreen(Screen[None]):
         Binding("r", "refresh", "Refresh"),
     ]
 
-    def __init__(self, profile: Profile, *, read_only: bool = False) -> None:
+    def __init__(self, profile: Profile, clients: AwsClients, *, read_only: bool = False) -> None:
         super().__init__()
         self.profile = profile
         self.read_only = read_only
-        self.clients = AwsClients(profile)
+        self.clients = clients
         self.databases: tuple[Database, ...] = ()
         self.snapshots: dict[str, list[Snapshot]] = {}
         self.taken: dict[str, Snapshot] = {}  # logical id -> snapshot taken here, once available
@@ -144,6 +146,9 @@ class SnapshotScreen(Screen[None]):
 
     # --- listing --------------------------------------------------------------------------
 
+    def show_failure(self, sentence: str) -> None:
+        self.set_status(sentence, "error")
+
     def set_status(self, text: str, kind: str = "") -> None:
         status = self.query_one("#snap-status", Static)
         status.set_class(False, "error", "ok")
@@ -151,7 +156,7 @@ class SnapshotScreen(Screen[None]):
         if kind:
             status.add_class(kind)
 
-    @work(exclusive=True, group="snapshot-list")
+    @work(exclusive=True, group="snapshot-list", exit_on_error=False)
     async def load(self) -> None:
         first = not self.databases
         try:
@@ -229,7 +234,7 @@ class SnapshotScreen(Screen[None]):
 
         self.app.push_screen(ConfirmScreen(question, "Take snapshot"), answered)
 
-    @work(group="snapshot-take")
+    @work(group="snapshot-take", exit_on_error=False)
     async def take(self, databases: list[Database]) -> None:
         self.running.update(d.logical_id for d in databases)
         container = self.query_one("#progress", Vertical)
@@ -285,9 +290,7 @@ class SnapshotScreen(Screen[None]):
         if not params:
             self.set_status("No available snapshot yet: take one with t or a first.", "error")
             return
-        handoff: dict[str, str] = dict(getattr(self.app, "snapshot_handoff", {}) or {})
-        handoff.update(params)
-        self.app.snapshot_handoff = handoff  # type: ignore[attr-defined]
+        self.post_message(SnapshotsHandedOff(SnapshotHandoff(params)))
         given = ", ".join(f"{k}={v}" for k, v in params.items())
         self.set_status(f"The next change set starts with {given}.", "ok")
         self.notify(given, title="Used in the next change set", markup=False)
@@ -312,7 +315,7 @@ class SnapshotScreen(Screen[None]):
         question = f"Delete the {database.what} {victim.id} of {database.logical_id}? It cannot be restored afterwards."
         self.app.push_screen(ConfirmScreen(question, "Delete"), answered)
 
-    @work(group="snapshot-delete")
+    @work(group="snapshot-delete", exit_on_error=False)
     async def delete(self, snapshot: Snapshot) -> None:
         try:
             await delete_snapshot(self.clients, snapshot, read_only=self.read_only)

@@ -14,20 +14,24 @@ from services.core.aws import AwsClients
 from services.core.config import Profile
 from services.snapshots.listing import find_databases, list_snapshots
 from services.stack.model import load_stack
+from tui.handoff import SnapshotHandoff, SnapshotsHandedOff
 from tui.screens.snapshots import READ_ONLY_NOTE, ConfirmScreen, SnapshotScreen
 
 
 class Host(App[None]):
-    """What the screen needs from the real App: profile, read_only, snapshot_handoff."""
+    """What the screen needs from the real App: profile, AWS clients, read_only; it keeps the hand-off."""
 
     def __init__(self, profile: Profile, *, read_only: bool = False) -> None:
         super().__init__()
         self.profile = profile
         self.read_only = read_only
-        self.snapshot_handoff: dict[str, str] = {}
+        self.snapshot_handoff = SnapshotHandoff()
 
     def on_mount(self) -> None:
-        self.push_screen(SnapshotScreen(self.profile, read_only=self.read_only))
+        self.push_screen(SnapshotScreen(self.profile, AwsClients(self.profile), read_only=self.read_only))
+
+    def on_snapshots_handed_off(self, message: SnapshotsHandedOff) -> None:
+        self.snapshot_handoff = self.snapshot_handoff.merged(message.handoff)
 
 
 
@@ -86,7 +90,7 @@ async def test_take_all_with_one_confirmation_shows_progress_and_hands_off(sb: S
         on_aws = await snapshots_of(sb.profile)
         taken = {k: s.id for k, s in screen.taken.items()}
         assert on_aws["Database"][0] == taken["Database"] and on_aws["Redis"][0] == taken["Redis"]
-        assert app.snapshot_handoff == {
+        assert app.snapshot_handoff.parameters == {
             "RDSSnapshotArn": f"arn:aws:rds:eu-west-1:123456789012:snapshot:{taken['Database']}",
             "ElastiCacheSnapshotName": taken["Redis"],
         }

@@ -8,7 +8,7 @@ from datetime import datetime
 from services.health.iot_check import telemetry_enabled, telemetry_off_sentence
 from services.stack.model import Stack, StackParameter
 from tests.conftest import RunningSandbox, run_cli
-from tests.test_uplinks_parse import NDJSON_KEYS as KEYS
+from tests.uplinks.test_uplinks_parse import NDJSON_KEYS as KEYS
 
 FAST = {"TTES_SANDBOX_UPLINK_RATE": "200"}
 

@@ -16,7 +16,7 @@ from sandbox.core import SandboxContext
 from sandbox.ssh import SshPart, profile_for
 from services.core.config import render_profile_toml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CLI_SECONDS = 120.0  # a command that hangs fails its test instead of holding up the run
 
 

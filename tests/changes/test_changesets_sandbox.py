@@ -20,7 +20,7 @@ from services.snapshots.actions import create_snapshot
 from services.snapshots.listing import find_databases, follow_snapshot
 from services.stack.model import load_stack
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 

@@ -93,11 +93,11 @@ def test_san_matching(pattern: str, name: str, matches: bool) -> None:
 
 
 async def test_a_missing_ca_file_is_a_configuration_problem_not_a_verdict_on_the_server(tmp_path: Path) -> None:
-    from services.health.run import registered_checks, run_one
+    from services.health.run import all_checks, run_one
 
     async with health_peers(tmp_path) as peers:
         profile = with_settings(peers.profile, tls={"ca_file": str(tmp_path / "nope.pem")})
-        check = next(c for c in registered_checks() if c.name == "tls")
+        check = next(c for c in all_checks() if c.name == "tls")
         result = await run_one(check, CheckContext(profile, peers.stack))
     assert result.status is Status.UNKNOWN
     assert result.summary.startswith(f"The CA file {tmp_path / 'nope.pem'} (tls.ca_file) cannot be used: ")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import asyncssh
 import pytest
 
 from sandbox.core import SandboxContext
+from sandbox.ports import free_port
 from sandbox.ssh import SshPart, profile_for
 from services.core.errors import AuthFailed, ConfigError, HostKeyMismatch, HostKeyUnknown, Unreachable
 from services.core.ssh import connect, fetch_host_key, trust_host_key
@@ -91,9 +91,7 @@ async def test_missing_identity_file_is_a_config_error(part: SshPart, tmp_path: 
 
 
 async def test_closed_port_is_unreachable(part: SshPart) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        free = sock.getsockname()[1]
+    free = free_port()
     with pytest.raises(Unreachable) as err:
         await connect(profile_for(part, port=free), "127.0.0.1")
     assert "connection refused" in str(err.value)

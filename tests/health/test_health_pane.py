@@ -8,9 +8,8 @@ from pathlib import Path
 from textual.app import App, ComposeResult
 
 from services.core.config import Profile
-from services.health import run as health
 from services.health.run import Check, CheckContext, CheckResult, Status
-from tests.health_sandbox import eventually, health_peers
+from tests.health_sandbox import eventually, health_peers, peer_checks
 from tui.panes.health import HealthPane
 from tui.screens.check_details import CheckDetailsScreen
 from widgets.health_list import HealthLine, HealthList
@@ -30,7 +29,7 @@ class PaneApp(App[None]):
         self.profile = profile
         self.interval = interval
         # This checks: the peers here are DNS, HTTPS and SSH only (no IoT broker, no journal).
-        self.checks = checks if checks is not None else health.builtin_checks()
+        self.checks = checks if checks is not None else peer_checks()
 
     def compose(self) -> ComposeResult:
         yield HealthPane(self.profile, interval=self.interval, checks=self.checks, id="health")
@@ -123,7 +122,7 @@ async def test_a_replaced_round_does_not_end_the_checking_state(tmp_path: Path) 
         return CheckResult("slow", Status.OK, "done")
 
     async with health_peers(tmp_path) as peers:
-        app = PaneApp(peers.profile, checks=[*health.builtin_checks(), Check("slow", slow, 30)])
+        app = PaneApp(peers.profile, checks=[*peer_checks(), Check("slow", slow, 30)])
         async with app.run_test(size=(80, 24)) as pilot:
             pane = app.query_one(HealthPane)
             pane.stack_loaded(peers.stack)

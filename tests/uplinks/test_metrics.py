@@ -38,7 +38,7 @@ class PaneApp(App[None]):
 async def test_metrics_pane_draws_charts_and_cycles_windows(aws_env: RunningSandbox) -> None:
     profile = aws_env.profile()
     stack = await load_stack(AwsClients(profile))
-    pane = MetricsPane(profile)
+    pane = MetricsPane(profile, clients=AwsClients(profile))
     async with PaneApp(pane).run_test(size=(140, 40)) as pilot:
         pane.stack_loaded(stack)
         async with asyncio.timeout(20):

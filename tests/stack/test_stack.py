@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
 from botocore.stub import Stubber
 
+from sandbox.ports import free_port
 from sandbox.process import SandboxProcess
 from services.core.aws import AwsClients, caller_arn
 from services.core.errors import AccessDenied, CredentialsExpired, EndpointUnreachable, StackNotFound, Throttled
@@ -93,9 +93,7 @@ async def test_a_denied_call_says_who_was_denied_what(
 
 
 async def test_an_unreachable_endpoint_is_said_in_words(aws_env: RunningSandbox) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # closed once we leave: nothing listens there
+    port = free_port()  # nothing listens there
     profile = replace(aws_env.profile(), endpoint_url=f"http://127.0.0.1:{port}")
     clients = AwsClients(profile)
     with pytest.raises(EndpointUnreachable, match=re.escape("Could not reach http://127.0.0.1")):

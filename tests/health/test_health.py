@@ -11,10 +11,21 @@ from services.core.config import Profile
 from services.core.errors import Unreachable
 from services.health import reach
 from services.health import run as health
+from services.health.checks import CHECKS
 from services.health.run import Check, CheckContext, CheckResult, Status
-from tests.health_sandbox import closed_port, health_peers, make_stack, silent_tcp, silent_udp, with_settings
+from services.health.stack_check import check_stack
+from tests.health_sandbox import (
+    PEER_CHECKS,
+    closed_port,
+    health_peers,
+    make_stack,
+    peer_checks,
+    silent_tcp,
+    silent_udp,
+    with_settings,
+)
 
-BUILTINS = ["stack", "dns", "tls", "https", "plaintext", "ssh"]
+BUILTINS = list(PEER_CHECKS)
 
 
 def test_nagios_codes_and_the_overall_verdict() -> None:
@@ -40,7 +51,7 @@ def test_nagios_codes_and_the_overall_verdict() -> None:
     ],
 )
 async def test_stack_states(state: str, status: Status) -> None:
-    result = await health.check_stack(CheckContext(Profile(name="t", stack="ttes-demo"), make_stack(state, "why")))
+    result = await check_stack(CheckContext(Profile(name="t", stack="ttes-demo"), make_stack(state, "why")))
     assert result.status is status
     assert state in result.summary
     assert result.details["status"] == state
@@ -48,11 +59,11 @@ async def test_stack_states(state: str, status: Status) -> None:
 
 async def test_a_failing_reason_is_repeated_and_a_missing_stack_is_unknown() -> None:
     profile = Profile(name="t", stack="ttes-demo")
-    failed = await health.check_stack(
+    failed = await check_stack(
         CheckContext(profile, make_stack("UPDATE_ROLLBACK_COMPLETE", "Resource Db failed"))
     )
     assert failed.summary == "Stack ttes-demo is UPDATE_ROLLBACK_COMPLETE: Resource Db failed"
-    missing = await health.check_stack(CheckContext(profile, None, "Stack ttes-demo not found in eu-west-1."))
+    missing = await check_stack(CheckContext(profile, None, "Stack ttes-demo not found in eu-west-1."))
     assert (missing.status, missing.summary) == (Status.UNKNOWN, "Stack ttes-demo not found in eu-west-1.")
 
 
@@ -84,27 +95,15 @@ async def test_a_hung_or_broken_check_never_blocks_the_others() -> None:
     assert results[2].summary == "Nothing answers on 192.0.2.1:22."
 
 
-async def test_later_modules_register_checks_without_editing_health() -> None:
-    async def extra(ctx: CheckContext) -> CheckResult:
-        return CheckResult("extra-test", Status.WARN, f"no uplink for {ctx.stack.name if ctx.stack else '?'}")
-
-    health.register_check("extra-test", extra, timeout=lambda p: p.iot.port / 100)
-    try:
-        names = [c.name for c in health.registered_checks()]
-        assert names[:6] == BUILTINS
-        assert names[-1] == "extra-test"
-        check = health.registered_checks()[-1]
-        assert check.timeout_for(Profile(name="t", stack="s")) == 4.43
-        result = await health.run_one(check, CheckContext(Profile(name="t", stack="s"), make_stack()))
-        assert result.summary == "no uplink for ttes-demo"
-    finally:
-        health.unregister_check("extra-test")
-    assert "extra-test" not in [c.name for c in health.registered_checks()]
+def test_one_explicit_list_holds_every_check_in_display_order() -> None:
+    assert [c.name for c in CHECKS] == [*BUILTINS, "service", "iot"]
+    assert health.all_checks() is CHECKS
+    assert len({c.run for c in CHECKS}) == len(CHECKS)  # no check listed twice under two names
 
 
 async def test_every_check_is_ok_against_healthy_peers(tmp_path: Path) -> None:
     async with health_peers(tmp_path) as peers:
-        results = await health.run_checks(peers.profile, stack=peers.stack, checks=health.builtin_checks())
+        results = await health.run_checks(peers.profile, stack=peers.stack, checks=peer_checks())
     document = health.report_json(results)
     assert document["status"] == "ok", [r.summary for r in results if r.status is not Status.OK]
     assert [c["name"] for c in document["checks"]] == BUILTINS
@@ -146,7 +145,7 @@ async def test_hosts_that_do_not_answer_give_verdicts_not_exceptions(tmp_path: P
                 tls={"port": tcp_port, "http_port": tcp_port, "timeout": 0.3},
                 ssh={"port": tcp_port, "connect_timeout": 0.3},
             )
-            ran = await health.run_checks(profile, stack=peers.stack, checks=health.builtin_checks())
+            ran = await health.run_checks(profile, stack=peers.stack, checks=peer_checks())
             results = {r.name: r for r in ran}
     assert {n: r.status for n, r in results.items()} == {
         "stack": Status.OK,
@@ -164,31 +163,8 @@ async def test_a_stack_that_cannot_be_loaded_makes_the_others_unknown(monkeypatc
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     profile = Profile(name="t", stack="ttes-demo", region="eu-west-1", endpoint_url=f"http://127.0.0.1:{closed_port()}")
-    results = await health.run_checks(profile, checks=health.builtin_checks())
+    results = await health.run_checks(profile, checks=peer_checks())
     assert {r.status for r in results} == {Status.UNKNOWN}
     assert results[0].summary.startswith(f"Could not reach {profile.endpoint_url}")
     assert results[1].summary.startswith("No Domain to check: the stack could not be loaded (Could not reach")
 
-
-async def test_provider_modules_add_checks_and_a_broken_one_is_a_line_not_a_crash(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    (tmp_path / "good_checks.py").write_text(
-        "from services.health.run import Check, CheckResult, Status\n"
-        "async def service(ctx):\n"
-        "    return CheckResult('service', Status.OK, 'lorawan-stack.service is active')\n"
-        "HEALTH_CHECKS = [Check('service', service, 1.0)]\n"
-    )
-    (tmp_path / "broken_checks.py").write_text("raise RuntimeError('half-installed')\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(health, "CHECK_PROVIDERS", ("good_checks", "broken_checks", "absent_checks"))
-    checks = health.registered_checks()
-    assert [c.name for c in checks] == [*BUILTINS, "service", "broken_checks"]
-    results = await health.run_checks(Profile(name="t", stack="s"), stack=make_stack(), checks=checks[-2:])
-    assert [(r.status, r.summary) for r in results] == [
-        (Status.OK, "lorawan-stack.service is active"),
-        (
-            Status.UNKNOWN,
-            "The broken_checks checks could not be loaded (RuntimeError: half-installed); reinstall ttes-console.",
-        ),
-    ]

@@ -14,6 +14,7 @@ import trustme
 
 from sandbox.core import SandboxContext
 from sandbox.mqtt import MqttPart
+from sandbox.ports import free_port
 from services.core.config import IotSettings, Profile
 from services.core.errors import AuthFailed, ConfigError, Unreachable
 from services.uplinks.devices import DeviceTracker, Seen
@@ -95,9 +96,7 @@ async def test_sandbox_broker_refuses_tls_clients_without_a_certificate(broker: 
 
 
 async def test_nothing_listening_is_unreachable(broker: MqttPart) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     with pytest.raises(Unreachable, match="Cannot reach"):
         async with UplinkFeed(profile_for(broker, port=port)):
             pass

@@ -1,0 +1,58 @@
+"""What every simulated peer shares: the deployment's names, the scenarios that run, the sandbox CA.
+
+The parts import this module and the sandbox (``sandbox.core``) imports the parts, so no part
+imports back into the module that starts it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+STACK_NAME = "ttes-demo"
+REGION = "eu-west-1"
+DOMAIN = "demo.ttes.test"
+# TEST-NET-2 (RFC 5737): documentation addresses, never routed; nothing ever connects to it.
+PUBLIC_IP = "198.51.100.7"
+
+
+@dataclass
+class SandboxContext:
+    """What the parts share: where to put files, which scenarios run, what the stack says."""
+
+    workdir: Path
+    scenarios: frozenset[str]
+    stack_name: str = STACK_NAME
+    region: str = REGION
+    domain: str = DOMAIN
+    public_ip: str = PUBLIC_IP  # the stack's Elastic IP is allocated from this fixed address
+    endpoint_url: str = ""
+    environ: dict[str, str] = field(default_factory=dict)
+    ca: Any = None  # trustme.CA, made on first use by ca_for()
+    ca_file: Path | None = None
+
+    def scenario(self, name: str) -> bool:
+        return name in self.scenarios
+
+    def sandbox_ca(self) -> Any:
+        """The sandbox's certificate authority (trustme), written to ``ca.pem`` once."""
+        if self.ca is None:
+            import trustme
+
+            self.ca = trustme.CA(organization_name="ttes-console sandbox")
+            self.ca_file = self.workdir / "ca.pem"
+            self.ca.cert_pem.write_to_path(str(self.ca_file))
+        return self.ca
+
+
+class SandboxPart(Protocol):
+    """One simulated peer: started in order, stopped in reverse."""
+
+    async def start(self, ctx: SandboxContext) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def settings(self) -> dict[str, dict[str, Any]]:
+        """Profile sections this part fills, e.g. ``{"dns": {"port": 5353}}``."""
+        ...
