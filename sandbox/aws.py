@@ -66,7 +66,10 @@ class AwsPart:
         install_change_set_fidelity(ctx)
         install_snapshot_progress()
         fix_elastic_ip(ctx.public_ip)
-        app: Any = DomainDispatcherApplication(create_backend_app)
+        from sandbox.history import EventsMiddleware, Story
+
+        story = Story(ctx.started)
+        app: Any = EventsMiddleware(DomainDispatcherApplication(create_backend_app), story)
         if ctx.scenario("aws-throttle"):
             app = ThrottlingMiddleware(app)
         self._server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -77,6 +80,7 @@ class AwsPart:
         self._thread.start()
         ctx.endpoint_url = f"http://127.0.0.1:{self._server.server_port}"
         deploy(ctx)
+        seed_history(ctx, story)
 
     async def stop(self) -> None:
         if self._server is not None:
@@ -131,6 +135,15 @@ def deploy(ctx: SandboxContext) -> None:
         raise RuntimeError(f"sandbox stack got PublicIP {outputs['PublicIP']}, expected {ctx.public_ip}")
     if read_only:
         enforce_iam()
+
+
+def seed_history(ctx: SandboxContext, story: Any) -> None:
+    """The incident story's past in the stack's events, the audit log and the health history."""
+    from sandbox.history import seed_audit, seed_health, seed_stack
+
+    seed_stack(ctx, story)
+    seed_audit(ctx.workdir / "audit.jsonl", ctx, story)
+    seed_health(ctx.workdir / "health-history.jsonl", story)
 
 
 def enforce_iam() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -56,6 +57,7 @@ class SandboxContext:
     environ: dict[str, str] = field(default_factory=dict)
     ca: Any = None  # trustme.CA, made on first use by ca_for()
     ca_file: Path | None = None
+    started: float = field(default_factory=time.time)  # the story in sandbox/history.py counts back from here
 
     def scenario(self, name: str) -> bool:
         return name in self.scenarios
@@ -91,7 +93,7 @@ def _stages() -> list[list[SandboxPart]]:
     from sandbox.ssh import SshPart
     from sandbox.web import WebPart
 
-    return [[AwsPart(), DnsPart(), WebPart(), SshPart()], [MqttPart()]]
+    return [[AwsPart(), DnsPart(), WebPart(), SshPart(story=True)], [MqttPart()]]
 
 
 class Sandbox:
@@ -154,6 +156,7 @@ class Sandbox:
             region=self.ctx.region,
             endpoint_url=self.ctx.endpoint_url,
             audit_log=str(self.ctx.workdir / "audit.jsonl"),
+            health_history=str(self.ctx.workdir / "health-history.jsonl"),
             **built,
         )
 

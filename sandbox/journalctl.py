@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -30,11 +30,31 @@ class JournalctlQuery:
     follow: bool = False
     no_tail: bool = False
     since: str = ""
+    until: str = ""
     after_cursor: str = ""
+    priority: int | None = None  # -p: entries at this syslog priority or more urgent
+    grep: str = ""  # -g: a regular expression MESSAGE must match
+    matches: tuple[tuple[str, str], ...] = ()  # FIELD=VALUE arguments (all must hold)
+
+    @property
+    def filtered(self) -> bool:
+        return self.priority is not None or bool(self.grep or self.matches or self.until)
 
 
 _CURSOR_SEQ = re.compile(r"(?:^|;)i=([0-9a-f]+)(?:;|$)")
 _RELATIVE = re.compile(r"^-(\d+)\s*(s|sec|m|min|h|d)?$")
+_PRIORITIES = ("emerg", "alert", "crit", "err", "warning", "notice", "info", "debug")
+_MATCH = re.compile(r"^[A-Z0-9_]+=")
+
+
+def _priority(text: str) -> int:
+    """``-p``'s argument: a name or number, or a range ``FROM..TO`` (its least urgent end counts)."""
+    last = text.split("..")[-1] if ".." in text else text
+    if last.isdigit() and int(last) < 8:
+        return int(last)
+    if last in _PRIORITIES:
+        return _PRIORITIES.index(last)
+    raise JournalctlUsage(f"journalctl: Failed to parse priority value: {text}")
 
 
 def parse_journalctl(argv: Sequence[str]) -> JournalctlQuery:
@@ -73,6 +93,18 @@ def parse_journalctl(argv: Sequence[str]) -> JournalctlQuery:
             q.no_tail = True
         elif name in ("-S", "--since"):
             q.since = value(name, inline)
+        elif name in ("-U", "--until"):
+            q.until = value(name, inline)
+        elif name in ("-p", "--priority"):
+            q.priority = _priority(value(name, inline))
+        elif name in ("-g", "--grep"):
+            q.grep = value(name, inline)
+            try:
+                re.compile(q.grep)
+            except re.error:
+                raise JournalctlUsage(f'journalctl: Bad pattern "{q.grep}"') from None
+        elif _MATCH.match(arg):
+            q.matches = (*q.matches, (name, inline_value))
         elif name == "--after-cursor":
             q.after_cursor = value(name, inline)
         elif name in ("--no-pager", "-q", "--quiet", "--all", "-a"):
@@ -116,6 +148,58 @@ def first_seq(gen: JournalGen, q: JournalctlQuery, now: float) -> int:
     return max(1, head - lines + 1)
 
 
+def last_seq(gen: JournalGen, q: JournalctlQuery, now: float) -> int:
+    """Where the output ends: the head, or the last entry at or before ``--until``."""
+    head = gen.head(now)
+    if not q.until:
+        return head
+    return min(head, gen.first_since(_since_us(q.until, now) + 1) - 1)
+
+
+def _fields(priority: int, ident: str, unit: str) -> dict[str, str]:
+    """The journald fields a match can name, as the generator writes them."""
+    systemd = ident == "systemd"
+    return {
+        "PRIORITY": str(priority),
+        "SYSLOG_IDENTIFIER": ident,
+        "_PID": "1" if systemd else "2417",
+        "_SYSTEMD_UNIT": "init.scope" if systemd else unit,
+        "UNIT": unit if systemd else "",
+    }
+
+
+def _message_text(message: object) -> str:
+    if isinstance(message, list):
+        return bytes(message).decode("utf-8", errors="replace")
+    return message if isinstance(message, str) else ""
+
+
+def select(gen: JournalGen, q: JournalctlQuery, start: int, end: int, size: int = 500) -> Iterator[bytes]:
+    """Entries ``start..end`` that pass the query's filters, as journalctl output in chunks."""
+    if not q.filtered:
+        yield from chunks(gen, start, end, size)
+        return
+    flags = 0 if any(c.isupper() for c in q.grep) else re.IGNORECASE  # journalctl's "smart case"
+    pattern = re.compile(q.grep, flags) if q.grep else None
+    batch: list[bytes] = []
+    for seq in range(start, end + 1):
+        message, priority, ident = gen.message(seq)
+        if q.priority is not None and priority > q.priority:
+            continue
+        if q.matches:
+            fields = _fields(priority, ident, gen.unit)
+            if any(fields.get(k) != v for k, v in q.matches):
+                continue
+        if pattern is not None and not pattern.search(_message_text(message)):
+            continue
+        batch.append(gen.line(seq))
+        if len(batch) >= size:
+            yield b"".join(batch)
+            batch = []
+    if batch:
+        yield b"".join(batch)
+
+
 def unit_matches(gen: JournalGen, unit: str) -> bool:
     return not unit or unit in (gen.unit, gen.unit.removesuffix(".service"))
 
@@ -140,14 +224,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         now = time.time()
         if not unit_matches(gen, q.unit):
             return 0
-        start, head = first_seq(gen, q, now), gen.head(now)
-        for chunk in chunks(gen, start, head):
+        start, head = first_seq(gen, q, now), last_seq(gen, q, now)
+        for chunk in select(gen, q, start, head):
             out.write(chunk)
         out.flush()
         while q.follow:
             time.sleep(0.05)
             new_head = gen.head()
-            for chunk in chunks(gen, max(start, head + 1), new_head):
+            for chunk in select(gen, q, max(start, head + 1), new_head):
                 out.write(chunk)
             out.flush()
             head = max(head, new_head)
