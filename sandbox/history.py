@@ -357,7 +357,7 @@ def seed_audit(path: Path, ctx: Any, story: Story) -> None:
 
 def seed_health(path: Path, story: Story) -> None:
     """What the console's checks saw during the update: SSH failed while the instance was stopped."""
-    checks = ("stack", "dns", "tls", "https", "plaintext", "ssh", "unit", "iot")
+    checks = ("stack", "dns", "tls", "https", "plaintext", "ssh", "service", "iot")
     first = story.started - 7 * 3600
     lines = [
         {"time": _iso(first), "check": name, "status": "ok", "previous": None, "summary": "first seen"}
@@ -373,7 +373,7 @@ def seed_health(path: Path, story: Story) -> None:
         },
         {
             "time": _iso(story.stop + 30),
-            "check": "unit",
+            "check": "service",
             "status": "unknown",
             "previous": "ok",
             "summary": "the unit could not be asked: SSH is unreachable",
@@ -387,7 +387,7 @@ def seed_health(path: Path, story: Story) -> None:
         },
         {
             "time": _iso(story.restart + 60),
-            "check": "unit",
+            "check": "service",
             "status": "ok",
             "previous": "unknown",
             "summary": f"{UNIT} is active",

@@ -113,6 +113,17 @@ def record_health(profile: Profile, results: Iterable[Any], *, now: datetime | N
     return written
 
 
+async def keep_history(profile: Profile, results: Iterable[Any]) -> None:
+    """Record a finished round of checks; a history that cannot be written is logged, never fatal."""
+    import asyncio
+    import logging
+
+    try:
+        await asyncio.to_thread(record_health, profile, list(results))
+    except OSError as exc:
+        logging.getLogger("ttes_console.health").warning("health history not written: %s", exc)
+
+
 def _append(path: Path, lines: list[str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)

@@ -81,7 +81,15 @@ def audit_items(profile: Profile, since: datetime, until: datetime) -> list[Time
                 severity,
                 f"{action.replace('_', ' ')} {target} by {who}: {outcome}",
                 f"audit:{path.name}#{number}" + (f"/{request_id}" if request_id else ""),
-                details={**{k: v for k, v in raw.items() if isinstance(v, (str, int, float))}},
+                details={
+                    "user": user,
+                    "principal": principal,
+                    "action": action,
+                    "target": target,
+                    "outcome": outcome,
+                    "request id": request_id,
+                    "detail": _first(raw, "detail", "reason"),
+                },
             )
         )
     return items

@@ -11,6 +11,7 @@ import json
 import sys
 
 from services.health.run import CheckResult, run_checks, worst
+from services.timeline.health_history import keep_history
 from tui.cli.session import Session
 from widgets.text import clean
 
@@ -33,6 +34,7 @@ def plain_line(result: CheckResult) -> str:
 
 async def run(args: argparse.Namespace, session: Session) -> int:
     results = await run_checks(session.profile)
+    await keep_history(session.profile, results)
     overall = worst([r.status for r in results])
     if args.json:
         document = {"status": overall.value, "checks": [r.as_json() for r in results]}
