@@ -194,7 +194,7 @@ async def uplink_items(
     got = await load_iot_metrics(
         clients, (minutes + 24 * 60) / 60, period=60, metrics=(IOT_METRICS[0],), now=until.timestamp() - 60
     )
-    values = got.series[0].values
+    values = spread(got.series[0].values)
     today, yesterday = values[-minutes:], values[-minutes - 24 * 60 : -24 * 60]
     start = got.end - timedelta(minutes=minutes)
     items: list[TimelineItem] = []
@@ -243,6 +243,19 @@ async def uplink_items(
         "dropping": dropping,
     }
     return items, figures
+
+
+def spread(values: tuple[float, ...], coarse: int = 5) -> tuple[float, ...]:
+    """Per-minute values where CloudWatch holds ``coarse``-minute sums (one datum at the start of a
+    period, then nothing: metrics published every 5 minutes, or older data): each such sum spread
+    evenly over its minutes, so per-minute strips and windows show traffic, not a comb."""
+    out = list(values)
+    for i, v in enumerate(values):
+        tail = values[i + 1 : i + coarse]
+        if v and len(tail) == coarse - 1 and not any(tail):
+            for j in range(i, i + coarse):
+                out[j] = v / coarse
+    return tuple(out)
 
 
 def utc(epoch: float) -> datetime:
