@@ -6,6 +6,7 @@ that the end-to-end tests put on a real sshd's PATH.
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 import time
@@ -13,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sandbox.journal_gen import JournalGen, chunks
+from sandbox.journal_gen import BOOT_ID, JournalGen, chunks
 
 
 class JournalctlUsage(Exception):
@@ -35,10 +36,11 @@ class JournalctlQuery:
     priority: int | None = None  # -p: entries at this syslog priority or more urgent
     grep: str = ""  # -g: a regular expression MESSAGE must match
     matches: tuple[tuple[str, str], ...] = ()  # FIELD=VALUE arguments (all must hold)
+    output_fields: tuple[str, ...] = ()  # --output-fields: only these (and the cursor, times, boot id)
 
     @property
     def filtered(self) -> bool:
-        return self.priority is not None or bool(self.grep or self.matches or self.until)
+        return self.priority is not None or bool(self.grep or self.matches or self.until or self.output_fields)
 
 
 _CURSOR_SEQ = re.compile(r"(?:^|;)i=([0-9a-f]+)(?:;|$)")
@@ -103,6 +105,8 @@ def parse_journalctl(argv: Sequence[str]) -> JournalctlQuery:
                 re.compile(q.grep)
             except re.error:
                 raise JournalctlUsage(f'journalctl: Bad pattern "{q.grep}"') from None
+        elif name == "--output-fields":
+            q.output_fields = tuple(f for f in value(name, inline).split(",") if f)
         elif _MATCH.match(arg):
             q.matches = (*q.matches, (name, inline_value))
         elif name == "--after-cursor":
@@ -192,12 +196,29 @@ def select(gen: JournalGen, q: JournalctlQuery, start: int, end: int, size: int 
                 continue
         if pattern is not None and not pattern.search(_message_text(message)):
             continue
-        batch.append(gen.line(seq))
+        batch.append(
+            _compact(gen, seq, message, priority, ident, q.output_fields) if q.output_fields else gen.line(seq)
+        )
         if len(batch) >= size:
             yield b"".join(batch)
             batch = []
     if batch:
         yield b"".join(batch)
+
+
+def _compact(gen: JournalGen, seq: int, message: object, priority: int, ident: str, wanted: tuple[str, ...]) -> bytes:
+    """An entry with ``--output-fields``: journalctl always adds the cursor, both times and the boot id."""
+    rt = gen.realtime_us(seq)
+    mono = rt - int((gen.t0 - 86_400) * 1_000_000)
+    fields = _fields(priority, ident, gen.unit)
+    parts = [
+        f'"__CURSOR":"{gen.cursor(seq)}","__REALTIME_TIMESTAMP":"{rt}","__MONOTONIC_TIMESTAMP":"{mono}"',
+        f'"__SEQNUM":"{seq}","_BOOT_ID":"{BOOT_ID}"',
+    ]
+    parts += [f'"{name}":{json.dumps(fields[name])}' for name in wanted if fields.get(name)]
+    if "MESSAGE" in wanted:
+        parts.append(f'"MESSAGE":{json.dumps(message)}')
+    return ("{" + ",".join(parts) + "}\n").encode()
 
 
 def unit_matches(gen: JournalGen, unit: str) -> bool:

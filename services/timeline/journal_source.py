@@ -21,12 +21,14 @@ from typing import Any
 from services.core.config import Profile
 from services.core.errors import AuthFailed, ConsoleError
 from services.core.ssh import connect, quote_command
-from services.journal.entry import EntryRows, JournalEntry
+from services.journal.entry import EntryRows, unpack_row
 from services.journal.parse import JournalParser
 from services.timeline.model import TimelineItem, item
 
 # The stack's level words at the start of a console-format MESSAGE, or in a JSON-format one.
 WARNING_GREP = r'^(WARN|ERROR|FATAL|DPANIC|PANIC)\t|"level": ?"(warn|error|fatal|dpanic|panic)"'
+# Only what the timeline reads crosses the network (journalctl adds the cursor and timestamps).
+FIELDS = "--output-fields=MESSAGE,PRIORITY,SYSLOG_IDENTIFIER,_PID"
 _SEVERITY = {"WARN": "warning", "ERROR": "error", "FATAL": "critical", "DPANIC": "critical", "PANIC": "critical"}
 _LIFECYCLE = (
     (re.compile(r"^Started "), "start", "notice", "The service started"),
@@ -55,7 +57,7 @@ class _Group:
 
 def journal_commands(unit: str, since: float, until: float) -> tuple[list[str], list[str]]:
     """The two remote commands: the stack's warnings and errors, and systemd's lines about the unit."""
-    window = ["--since", f"@{int(since)}", "--until", f"@{int(until) + 1}", "-o", "json", "--no-pager"]
+    window = ["--since", f"@{int(since)}", "--until", f"@{int(until) + 1}", "-o", "json", "--no-pager", FIELDS]
     warnings = ["sudo", "-n", "journalctl", "-u", unit, *window, "--grep", WARNING_GREP]
     lifecycle = ["sudo", "-n", "journalctl", f"UNIT={unit}", "_PID=1", *window]
     return warnings, lifecycle
@@ -89,8 +91,17 @@ async def _run(conn: Any, argv: Sequence[str]) -> list[bytes]:
     return stdout.splitlines()
 
 
+BATCH = 2000
+
+
 def _entries(lines: list[bytes]) -> EntryRows:
-    rows, _unparsable = JournalParser().parse_lines(lines)
+    # In batches, as a stream comes: the parser learns journald's field layout from the first
+    # lines and takes its quick path for the rest.
+    parser = JournalParser()
+    rows: list[Any] = []
+    for lo in range(0, len(lines), BATCH):
+        got, _unparsable = parser.parse_lines(lines[lo : lo + BATCH])
+        rows += got
     return EntryRows(rows)
 
 
@@ -101,24 +112,22 @@ def group_warnings(lines: list[bytes], since: float) -> tuple[list[TimelineItem]
     groups: dict[tuple[int, str, str, str, str], _Group] = {}
     errors_of: dict[str, str] = {}
     per_minute: dict[int, int] = {}
-    for entry in _entries(lines):
-        severity = _SEVERITY.get(entry.level)
-        if severity is None:
+    for row in _entries(lines).rows:
+        if row[3] not in _SEVERITY:  # the level, known without splitting the message
             continue
-        error = errors_of.get(entry.fields_json)
+        cursor, _seq, realtime_us, level, namespace, message, fields_json, _items = unpack_row(row)
+        error = errors_of.get(fields_json)
         if error is None:
-            error = errors_of[entry.fields_json] = _error_of(entry)
-        key = (entry.level, entry.message, entry.namespace, error)
-        if entry.realtime_us < since_us:
+            error = errors_of[fields_json] = _error_of(fields_json)
+        key = (level, message, namespace, error)
+        if realtime_us < since_us:
             seen_before.add(key)
             continue
-        minute = entry.realtime_us // 60_000_000
+        minute = realtime_us // 60_000_000
         per_minute[minute] = per_minute.get(minute, 0) + 1
         group = groups.get((minute, *key))
         if group is None:
-            groups[(minute, *key)] = _Group(
-                minute, entry.level, entry.message, entry.namespace, error, 1, entry.cursor, entry.realtime_us
-            )
+            groups[(minute, *key)] = _Group(minute, level, message, namespace, error, 1, cursor, realtime_us)
         else:
             group.count += 1
     items: list[TimelineItem] = []
@@ -154,11 +163,11 @@ def group_warnings(lines: list[bytes], since: float) -> tuple[list[TimelineItem]
     return items, figures
 
 
-def _error_of(entry: JournalEntry) -> str:
-    if not entry.fields_json or '"error"' not in entry.fields_json:
+def _error_of(fields_json: str) -> str:
+    if not fields_json or '"error"' not in fields_json:
         return ""
     try:
-        fields = json.loads(entry.fields_json)
+        fields = json.loads(fields_json)
     except ValueError:
         return ""
     value = fields.get("error") if isinstance(fields, dict) else None
