@@ -69,7 +69,9 @@ class AwsPart:
         from sandbox.history import EventsMiddleware, Story
 
         story = Story(ctx.started)
-        app: Any = EventsMiddleware(DomainDispatcherApplication(create_backend_app), story)
+        app: Any = DomainDispatcherApplication(create_backend_app)
+        if ctx.history:
+            app = EventsMiddleware(app, story)
         if ctx.scenario("aws-throttle"):
             app = ThrottlingMiddleware(app)
         self._server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -80,7 +82,8 @@ class AwsPart:
         self._thread.start()
         ctx.endpoint_url = f"http://127.0.0.1:{self._server.server_port}"
         deploy(ctx)
-        seed_history(ctx, story)
+        if ctx.history:
+            seed_history(ctx, story)
 
     async def stop(self) -> None:
         if self._server is not None:

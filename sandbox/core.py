@@ -58,6 +58,7 @@ class SandboxContext:
     ca: Any = None  # trustme.CA, made on first use by ca_for()
     ca_file: Path | None = None
     started: float = field(default_factory=time.time)  # the story in sandbox/history.py counts back from here
+    history: bool = True  # tell that story in every source (tests that count their own records turn it off)
 
     def scenario(self, name: str) -> bool:
         return name in self.scenarios
@@ -99,12 +100,12 @@ def _stages() -> list[list[SandboxPart]]:
 class Sandbox:
     """A whole simulated TTES deployment on loopback."""
 
-    def __init__(self, workdir: Path, scenarios: Sequence[str] = ()) -> None:
+    def __init__(self, workdir: Path, scenarios: Sequence[str] = (), *, history: bool = True) -> None:
         unknown = sorted(set(scenarios) - set(SCENARIOS))
         if unknown:
             raise ValueError(f"unknown scenario(s): {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
         workdir.mkdir(parents=True, exist_ok=True)
-        self.ctx = SandboxContext(workdir=workdir, scenarios=frozenset(scenarios))
+        self.ctx = SandboxContext(workdir=workdir, scenarios=frozenset(scenarios), history=history)
         self._parts: list[SandboxPart] = []
         self.profile: Profile | None = None
 

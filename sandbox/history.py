@@ -37,6 +37,7 @@ REDIS_ERROR_AFTER = 150  # backlog entries after the restart (2 minutes at BACKL
 REDIS_ERROR_EVERY = 20
 REDIS_GROUP = "ttes-demo-redis"
 DB_INSTANCE = "ttes-demo-database"
+NEW_INSTANCE_TYPE = "t3.medium"  # the update changed the EC2 instance type from the template's t3.small
 
 _ROUTINE = [
     ("WARN", "Gateway missed too many pings", "gatewayserver/io/ws", {"gateway_uid": "kerlink-roof"}),
@@ -184,7 +185,9 @@ def add_stack_events(stack: Any, story: Story) -> None:
             resource_type=rtype,
             resource_status=status,
             resource_status_reason=reason,
-            resource_properties=json.dumps({"InstanceType": "t3.medium"}) if rtype == "AWS::EC2::Instance" else None,
+            resource_properties=json.dumps({"InstanceType": NEW_INSTANCE_TYPE})
+            if rtype == "AWS::EC2::Instance"
+            else None,
         )
         event.timestamp = datetime.fromtimestamp(when, UTC)
         stack.events.append(event)
@@ -206,9 +209,15 @@ def seed_stack(ctx: Any, story: Story) -> None:
         elif logical == "Redis" and physical:
             story.redis = physical
     created = datetime.fromtimestamp(story.started - 30 * 86400, UTC)
+    stack.creation_time = created
     for event in stack.events:
         event.timestamp = created
     add_stack_events(stack, story)
+    # What the update left behind: the new instance type, and the stack's status.
+    stack.resource_map.resolved_parameters["InstanceType"] = NEW_INSTANCE_TYPE
+    if isinstance(stack.parameters, dict) and "InstanceType" in stack.parameters:
+        stack.parameters["InstanceType"] = NEW_INSTANCE_TYPE
+    stack.status = "UPDATE_COMPLETE"
 
 
 # --- RDS and ElastiCache events -------------------------------------------------------------

@@ -61,11 +61,12 @@ class SshPart:
         rate = self._rate or float(os.environ.get(RATE_ENV) or 0) or (FLAKY_RATE if flaky else NORMAL_RATE)
         prelude: list[Any] = []
         overrides: dict[int, Any] = {}
-        if self._story:
+        story = self._story and ctx.history
+        if story:
             from sandbox.history import Story, journal_overrides, journal_prelude
 
             prelude, overrides = journal_prelude(Story(ctx.started)), journal_overrides(self._backlog)
-        t0 = ctx.started if self._story else time.time()
+        t0 = ctx.started if story else time.time()
         self.gen = JournalGen(
             t0=t0, scenarios=ctx.scenarios, backlog=self._backlog, rate=rate, prelude=prelude, overrides=overrides
         )

@@ -80,7 +80,8 @@ async def backfill(ctx: SandboxContext, rate: float) -> bool:
     try:
         from sandbox.history import Story
 
-        await asyncio.to_thread(put, ctx, history(rate, time.time(), halved_from=Story(ctx.started).restart))
+        halved_from = Story(ctx.started).restart if ctx.history else None
+        await asyncio.to_thread(put, ctx, history(rate, time.time(), halved_from=halved_from))
     except Exception as exc:
         log.info("sandbox IoT metrics unavailable: %s", exc)
         return False
