@@ -73,9 +73,7 @@ async def main(warnings: int, hours: float, runs: int) -> None:
                 fetch_times.append(time.perf_counter() - t)
                 lines_got = len(got[0]) + len(got[1])
                 t = time.perf_counter()
-                timeline = await build_timeline(
-                    profile, timedelta(hours=hours), sources=("journal", "health", "audit")
-                )
+                timeline = await build_timeline(profile, timedelta(hours=hours), sources=("journal", "health", "audit"))
                 build_times.append(time.perf_counter() - t)
             journal = timeline.figures("journal")
             print(f"journal: {warnings:,} warnings over {hours:g} h; {lines_got:,} lines fetched per run")

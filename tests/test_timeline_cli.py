@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from services.core.config import SshSettings, render_profile_toml
@@ -44,7 +45,9 @@ def test_demo_timeline_tells_the_story_in_time_order_from_every_source() -> None
     assert redis[0]["new"] is True and all(i["new"] is False for i in redis[1:])
     assert str(redis[0]["time"]) > str(started["time"])
     assert str(redis[0]["time"]) <= str(failover["time"])
-    assert str(started["time"]) <= str(drop["time"])
+    # Uplinks are compared in 15-minute windows: the drop is placed within one of the restart.
+    gap = datetime.fromisoformat(str(drop["time"])) - datetime.fromisoformat(str(started["time"]))
+    assert timedelta(minutes=-15) <= gap <= timedelta(minutes=15)
     # Routine warnings were there in the range before: not new.
     pings = [i for i in items if "Gateway missed too many pings" in str(i["summary"])]
     assert pings and not any(i["new"] for i in pings)
