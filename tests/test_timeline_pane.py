@@ -80,6 +80,21 @@ async def test_band_list_keys_and_details(aws_env: RunningSandbox, tmp_path: Pat
         await pilot.press("escape")
         await _until(pilot, lambda: not isinstance(app.screen, TimelineItemScreen))
 
+        # A journal item opens the journal at that time (read over SSH), its own entry marked.
+        await pilot.press("s")  # journal
+        await pilot.pause(0.2)
+        assert pane.source == "journal"
+        new = next(i for i, item in enumerate(pane.shown) if item.new)
+        table.move_cursor(row=new)
+        await pilot.press("enter")
+        await _until(pilot, lambda: isinstance(app.screen, TimelineItemScreen))
+        await _until(pilot, lambda: "▶" in str(app.screen.query_one("#item-journal").render()))
+        shown = str(app.screen.query_one("#item-journal").render())
+        before, marked = shown.split("▶", 1)
+        assert len(before.strip().splitlines()) > 2  # half a minute of context before it
+        assert "ERROR networkserver Task failed" in marked.splitlines()[0]
+        await pilot.press("escape")
+
 
 async def test_new_items_arrive_while_it_is_open(aws_env: RunningSandbox, tmp_path: Path) -> None:
     profile = _profile(aws_env, tmp_path)

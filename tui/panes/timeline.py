@@ -144,7 +144,8 @@ class TimelinePane(Pane):
         if 0 <= event.cursor_row < len(self.shown):
             from tui.screens.timeline_item import TimelineItemScreen
 
-            self.app.push_screen(TimelineItemScreen(self.shown[event.cursor_row]))
+            host = self.profile.ssh.host or (self.stack.public_ip if self.stack is not None else "")
+            self.app.push_screen(TimelineItemScreen(self.shown[event.cursor_row], profile=self.profile, host=host))
 
     def _status(self, text: str, *, problem: bool = False) -> None:
         status = self.query_one("#timeline-status", Static)
