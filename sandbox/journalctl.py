@@ -1,5 +1,9 @@
 """``journalctl``'s command line (the options the console uses) over a :class:`JournalGen`.
 
+``-u``, ``-o json``, ``-f``, ``-n``, ``--no-tail``, ``--after-cursor``, ``--since``/``--until``
+(``@epoch``, ``-2h``, dates), ``-p`` (a level or ``FROM..TO``), ``-g``/``--grep`` (smart case, on
+MESSAGE), ``--output-fields`` and ``FIELD=VALUE`` matches on the fields the generator writes.
+
 Shared by the sandbox SSH server and ``python -m sandbox.journal_gen``, the fake ``journalctl``
 that the end-to-end tests put on a real sshd's PATH.
 """
