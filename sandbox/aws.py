@@ -66,7 +66,8 @@ class AwsPart:
         install_change_set_fidelity(ctx)
         install_snapshot_progress()
         fix_elastic_ip(ctx.public_ip)
-        from sandbox.history import EventsMiddleware, Story
+        from sandbox.history import Story
+        from sandbox.history_aws import EventsMiddleware
 
         story = Story(ctx.started)
         app: Any = DomainDispatcherApplication(create_backend_app)
@@ -142,7 +143,8 @@ def deploy(ctx: SandboxContext) -> None:
 
 def seed_history(ctx: SandboxContext, story: Any) -> None:
     """The incident story's past in the stack's events, the audit log and the health history."""
-    from sandbox.history import seed_audit, seed_health, seed_stack
+    from sandbox.history import seed_audit, seed_health
+    from sandbox.history_aws import seed_stack
 
     seed_stack(ctx, story)
     seed_audit(ctx.workdir / "audit.jsonl", ctx, story)

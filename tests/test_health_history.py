@@ -87,3 +87,29 @@ def test_two_check_runs_with_different_results_leave_one_transition(sandbox: Run
     transitions = [c for c in changes if c.is_transition]
     assert [(c.check, c.previous) for c in transitions] == [("iot", "ok")], changes
     assert all(c.previous is None for c in changes if not c.is_transition)
+
+
+async def test_the_health_pane_writes_the_same_history(tmp_path: Path) -> None:
+    """The TUI's Health pane records each finished round through the same function as `check`."""
+    from textual.app import App, ComposeResult
+
+    from services.health import run as health_run
+    from tests.health_sandbox import eventually, health_peers
+    from tui.panes.health import HealthPane
+
+    async with health_peers(tmp_path) as peers:
+        profile = replace(peers.profile, health_history=str(tmp_path / "pane-health.jsonl"))
+
+        class PaneApp(App[None]):
+            def compose(self) -> ComposeResult:
+                yield HealthPane(profile, checks=health_run.builtin_checks(), id="health")
+
+        app = PaneApp()
+        async with app.run_test(size=(80, 24)) as pilot:
+            pane = app.query_one(HealthPane)
+            pane.stack_loaded(peers.stack)
+            await eventually(lambda: pane.checked_at is not None, timeout=60)
+            await pilot.pause()
+        changes = read_history(tmp_path / "pane-health.jsonl")
+        assert {c.check for c in changes} == set(pane.results)
+        assert all(c.previous is None and c.status == "ok" for c in changes)
