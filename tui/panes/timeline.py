@@ -52,7 +52,6 @@ class TimelinePane(Pane):
         read_only: bool = False,
         clients: AwsClients | None = None,
         interval: float = REFRESH_SECONDS,
-        now: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(profile, read_only=read_only, **kwargs)
@@ -62,7 +61,6 @@ class TimelinePane(Pane):
         self.source = ""  # "" = every source
         self.timeline: Timeline | None = None
         self.shown: list[TimelineItem] = []
-        self._now = now  # a clock for tests and screenshots: () -> datetime
         self._started = False
 
     def compose(self) -> ComposeResult:
@@ -97,8 +95,7 @@ class TimelinePane(Pane):
 
     @work(exclusive=True, group="timeline", exit_on_error=False)
     async def _load(self, span: str) -> None:
-        now = self._now() if self._now else None
-        self.timeline = await build_timeline(self.profile, parse_range(span), clients=self.clients, now=now)
+        self.timeline = await build_timeline(self.profile, parse_range(span), clients=self.clients)
         self._show()
 
     def _show(self) -> None:
