@@ -18,7 +18,6 @@ from typing import Any
 
 from sandbox.context import SandboxContext
 
-ACCOUNT_ID = "123456789012"
 OPERATOR = "oncall"
 KEY_PAIR = "ttes-demo-key"
 STACK_PARAMETERS = {
@@ -66,7 +65,13 @@ class AwsPart:
         install_change_set_fidelity(ctx)
         install_snapshot_progress()
         fix_elastic_ip(ctx.public_ip)
+        from sandbox.history import Story
+        from sandbox.history_aws import EventsMiddleware
+
+        story = Story(ctx.started)
         app: Any = DomainDispatcherApplication(create_backend_app)
+        if ctx.history:
+            app = EventsMiddleware(app, story)
         if ctx.scenario("aws-throttle"):
             app = ThrottlingMiddleware(app)
         self._server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -77,6 +82,8 @@ class AwsPart:
         self._thread.start()
         ctx.endpoint_url = f"http://127.0.0.1:{self._server.server_port}"
         deploy(ctx)
+        if ctx.history:
+            seed_history(ctx, story)
 
     async def stop(self) -> None:
         if self._server is not None:
@@ -131,6 +138,16 @@ def deploy(ctx: SandboxContext) -> None:
         raise RuntimeError(f"sandbox stack got PublicIP {outputs['PublicIP']}, expected {ctx.public_ip}")
     if read_only:
         enforce_iam()
+
+
+def seed_history(ctx: SandboxContext, story: Any) -> None:
+    """The incident story's past in the stack's events, the audit log and the health history."""
+    from sandbox.history import seed_audit, seed_health
+    from sandbox.history_aws import seed_stack
+
+    seed_stack(ctx, story)
+    seed_audit(ctx.workdir / "audit.jsonl", ctx, story)
+    seed_health(ctx.workdir / "health-history.jsonl", story)
 
 
 def enforce_iam() -> None:

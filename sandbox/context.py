@@ -6,10 +6,12 @@ imports back into the module that starts it.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+ACCOUNT_ID = "123456789012"  # moto's default account
 STACK_NAME = "ttes-demo"
 REGION = "eu-west-1"
 DOMAIN = "demo.ttes.test"
@@ -31,6 +33,8 @@ class SandboxContext:
     environ: dict[str, str] = field(default_factory=dict)
     ca: Any = None  # trustme.CA, made on first use by ca_for()
     ca_file: Path | None = None
+    started: float = field(default_factory=time.time)  # the story in sandbox/history.py counts back from here
+    history: bool = True  # tell that story in every source (tests that count their own records turn it off)
 
     def scenario(self, name: str) -> bool:
         return name in self.scenarios

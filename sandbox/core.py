@@ -47,18 +47,18 @@ def _stages() -> list[list[SandboxPart]]:
     from sandbox.ssh import SshPart
     from sandbox.web import WebPart
 
-    return [[AwsPart(), DnsPart(), WebPart(), SshPart()], [MqttPart()]]
+    return [[AwsPart(), DnsPart(), WebPart(), SshPart(story=True)], [MqttPart()]]
 
 
 class Sandbox:
     """A whole simulated TTES deployment on loopback."""
 
-    def __init__(self, workdir: Path, scenarios: Sequence[str] = ()) -> None:
+    def __init__(self, workdir: Path, scenarios: Sequence[str] = (), *, history: bool = True) -> None:
         unknown = sorted(set(scenarios) - set(SCENARIOS))
         if unknown:
             raise ValueError(f"unknown scenario(s): {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
         workdir.mkdir(parents=True, exist_ok=True)
-        self.ctx = SandboxContext(workdir=workdir, scenarios=frozenset(scenarios))
+        self.ctx = SandboxContext(workdir=workdir, scenarios=frozenset(scenarios), history=history)
         self._parts: list[SandboxPart] = []
         self.profile: Profile | None = None
 
@@ -110,6 +110,7 @@ class Sandbox:
             region=self.ctx.region,
             endpoint_url=self.ctx.endpoint_url,
             audit_log=str(self.ctx.workdir / "audit.jsonl"),
+            health_history=str(self.ctx.workdir / "health-history.jsonl"),
             **built,
         )
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 
 UNIT = "lorawan-stack.service"
 HOSTNAME = "ip-10-0-1-23.eu-west-1.compute.internal"
@@ -100,6 +100,11 @@ class JournalGen:
     backlog: int = 3000
     rate: float = 20.0
     unit: str = UNIT
+    # Entries older than the backlog, oldest first: (realtime µs, MESSAGE, PRIORITY, SYSLOG_IDENTIFIER).
+    # They take seqnums 1..len(prelude); the backlog and live entries follow unchanged.
+    prelude: Sequence[tuple[int, object, int, str]] = ()
+    # What some backlog entries say instead (by their place in the backlog, 1-based).
+    overrides: Mapping[int, tuple[object, int, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if "service-down" in self.scenarios:
@@ -111,15 +116,19 @@ class JournalGen:
         self._ordinary_json: dict[int, str] = {}
         self._middle: dict[tuple[int, str], str] = {}
         self._mono_base = int((self.t0 - 86_400) * 1_000_000)
+        self._n = len(self.prelude)
 
     # --- what exists ----------------------------------------------------------------------
 
     def head(self, now: float | None = None) -> int:
         """The newest seqnum at ``now``."""
         now = time.time() if now is None else now
-        return self.backlog + max(0, int((now - self.t0) * self.rate))
+        return self._n + self.backlog + max(0, int((now - self.t0) * self.rate))
 
     def realtime_us(self, seq: int) -> int:
+        if seq <= self._n:
+            return self.prelude[seq - 1][0]
+        seq -= self._n
         if seq <= self.backlog:
             return int((self.t0 - (self.backlog - seq) * BACKLOG_SPACING) * 1_000_000)
         return int((self.t0 + (seq - self.backlog) / self.rate) * 1_000_000)
@@ -144,6 +153,15 @@ class JournalGen:
 
     def message(self, seq: int) -> tuple[object, int, str]:
         """(MESSAGE value, PRIORITY, SYSLOG_IDENTIFIER) of entry ``seq``."""
+        if seq <= self._n:
+            _, message, priority, ident = self.prelude[seq - 1]
+            return message, priority, ident
+        own = seq - self._n
+        if own in self.overrides:
+            return self.overrides[own]
+        return self._message(own)
+
+    def _message(self, seq: int) -> tuple[object, int, str]:
         if seq <= len(_STARTUP):
             return _tts(*_STARTUP[seq - 1]), 6, "tti-lw-stack"
         if "service-down" in self.scenarios and seq > self.backlog - len(_FAILURE):
@@ -252,10 +270,12 @@ class JournalGen:
 
     def line(self, seq: int) -> bytes:
         """Entry ``seq`` exactly as ``journalctl -o json`` prints it, newline included."""
-        block = seq >> 2
-        garbage = self._garbage_every and seq % self._garbage_every == 0
-        if seq > len(_STARTUP) and not garbage and _mix(block) % 61 and "service-down" not in self.scenarios:
-            key = _mix(seq) % ORDINARY_VARIANTS
+        own = seq - self._n  # the entry's place after the prelude decides what it says
+        block = own >> 2
+        garbage = self._garbage_every and own % self._garbage_every == 0
+        plain = own > len(_STARTUP) and not garbage and own not in self.overrides
+        if plain and _mix(block) % 61 and "service-down" not in self.scenarios:
+            key = _mix(own) % ORDINARY_VARIANTS
             message_json = self._ordinary_json.get(key)
             if message_json is None:
                 message_json = self._ordinary_json[key] = json.dumps(self._ordinary(key))

@@ -17,8 +17,8 @@ import time
 from typing import Any
 
 from sandbox.context import SandboxContext
-from sandbox.journal_gen import UNIT, JournalGen, chunks
-from sandbox.journalctl import JournalctlUsage, first_seq, parse_journalctl, unit_matches
+from sandbox.journal_gen import UNIT, JournalGen
+from sandbox.journalctl import JournalctlUsage, first_seq, last_seq, parse_journalctl, select, unit_matches
 
 RATE_ENV = "TTES_SANDBOX_JOURNAL_RATE"  # entries/s, for benchmarks
 FLAKY_RATE = 500.0
@@ -36,7 +36,9 @@ class SshPart:
         backlog: int = 3000,
         sudo_password: bool = False,
         drop_after: tuple[float, float] | None = None,
+        story: bool = False,
     ) -> None:
+        self._story = story  # the journal tells sandbox/history.py's incident
         self._rate = rate
         self._drop_after = drop_after  # seconds (min, max) before a connection is cut; ssh-flaky: 2–4 s
         self._backlog = backlog
@@ -57,7 +59,17 @@ class SshPart:
         flaky = ctx.scenario("ssh-flaky")
         drop_after = self._drop_after or ((2.0, 4.0) if flaky else None)
         rate = self._rate or float(os.environ.get(RATE_ENV) or 0) or (FLAKY_RATE if flaky else NORMAL_RATE)
-        self.gen = JournalGen(t0=time.time(), scenarios=ctx.scenarios, backlog=self._backlog, rate=rate)
+        prelude: list[Any] = []
+        overrides: dict[int, Any] = {}
+        story = self._story and ctx.history
+        if story:
+            from sandbox.history import Story, journal_overrides, journal_prelude
+
+            prelude, overrides = journal_prelude(Story(ctx.started)), journal_overrides(self._backlog)
+        t0 = ctx.started if story else time.time()
+        self.gen = JournalGen(
+            t0=t0, scenarios=ctx.scenarios, backlog=self._backlog, rate=rate, prelude=prelude, overrides=overrides
+        )
         host_key = asyncssh.generate_private_key("ssh-ed25519")
         client_key = asyncssh.generate_private_key("ssh-ed25519", comment="ttes-console sandbox")
         self.client_key_path = ctx.workdir / "ssh_client_key"
@@ -170,8 +182,8 @@ class SshPart:
         watcher = asyncio.create_task(self._watch_stdin(process, stopped))
         self.running_journalctl += 1
         try:
-            head = gen.head(now)
-            for chunk in chunks(gen, start, head):
+            head = last_seq(gen, q, now)
+            for chunk in select(gen, q, start, head):
                 process.stdout.write(chunk)
                 await process.stdout.drain()
             sent = max(head, start - 1)
@@ -179,7 +191,7 @@ class SshPart:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stopped.wait(), TICK)
                 head = gen.head()
-                for chunk in chunks(gen, sent + 1, head):
+                for chunk in select(gen, q, sent + 1, head):
                     if stopped.is_set():
                         break
                     process.stdout.write(chunk)

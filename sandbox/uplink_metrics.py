@@ -18,7 +18,7 @@ from typing import Any
 from sandbox.context import SandboxContext
 
 NAMESPACE = "AWS/IoT"
-HISTORY_SECONDS = 24 * 3600
+HISTORY_SECONDS = 48 * 3600  # two days: the Timeline compares traffic with the same hour the day before
 STEP = 300
 LIVE_INTERVAL = 60.0
 log = logging.getLogger("sandbox.mqtt")
@@ -46,8 +46,9 @@ def _datum(name: str, when: float, value: float) -> dict[str, Any]:
     }
 
 
-def history(rate: float, now: float, seed: int = 5) -> list[dict[str, Any]]:
-    """A day of 5-minute sums: publishes in ≈ publishes out, a few failures, a short outage at night."""
+def history(rate: float, now: float, seed: int = 5, halved_from: float | None = None) -> list[dict[str, Any]]:
+    """Two days of 5-minute sums: publishes in ≈ publishes out, a few failures, a short outage at
+    night; from ``halved_from`` on (the story's restart, see sandbox/history.py) half the traffic."""
     rng = random.Random(seed)
     data: list[dict[str, Any]] = []
     start = (now - HISTORY_SECONDS) // STEP * STEP
@@ -57,6 +58,8 @@ def history(rate: float, now: float, seed: int = 5) -> list[dict[str, Any]]:
         daily = 0.75 + 0.25 * math.sin((hour - 6) / 24 * 2 * math.pi)
         down = 2 <= hour < 3 and i % 12 < 2  # ten minutes with nothing: the broker was restarted
         sent = 0.0 if down else round(rate * STEP * daily * rng.uniform(0.9, 1.1))
+        if halved_from is not None and when >= halved_from:
+            sent = round(sent / 2)
         data += [
             _datum("PublishIn.Success", when, sent),
             _datum("PublishOut.Success", when, sent),
@@ -75,7 +78,10 @@ def put(ctx: SandboxContext, data: list[dict[str, Any]]) -> None:
 async def backfill(ctx: SandboxContext, rate: float) -> bool:
     """Write a day of history before the profile is published; False when CloudWatch refused it."""
     try:
-        await asyncio.to_thread(put, ctx, history(rate, time.time()))
+        from sandbox.history import Story
+
+        halved_from = Story(ctx.started).restart if ctx.history else None
+        await asyncio.to_thread(put, ctx, history(rate, time.time(), halved_from=halved_from))
     except Exception as exc:
         log.info("sandbox IoT metrics unavailable: %s", exc)
         return False

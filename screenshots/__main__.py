@@ -17,6 +17,8 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
+from screenshots.timeline_shots import timeline_tab
+
 HERE = Path(__file__).resolve().parent
 Steps = Callable[[Pilot[int]], Awaitable[None]]
 
@@ -131,6 +133,7 @@ SHOTS: list[Shot] = [
     Shot("uplinks", (200, 50), tab("2", 6.0)),
     Shot("devices", (200, 50), devices),
     Shot("metrics", (200, 50), tab("4", 4.0)),
+    *(Shot(f"timeline-{w}x{h}", (w, h), timeline_tab) for w, h in ((80, 24), (200, 50))),
 ]
 
 

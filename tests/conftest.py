@@ -70,8 +70,9 @@ async def start_in_process_sandbox(
 ) -> Sandbox:
     """A fresh sandbox in this process (moto in a thread), its slow operations sped up.
 
-    For tests that change the stack (snapshots, change sets): each gets a clean moto, and the
-    process-wide IAM switch and timings are restored afterwards.
+    For tests that change the stack (snapshots, change sets): each gets a clean moto, without
+    the incident history of sandbox/history.py (they count their own events and audit records),
+    and the process-wide IAM switch and timings are restored afterwards.
     """
     from moto import settings
     from moto.moto_api._internal.models import moto_api_backend
@@ -87,7 +88,7 @@ async def start_in_process_sandbox(
     for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(key, raising=False)
     moto_api_backend.reset()
-    sb = Sandbox(tmp_path / "sandbox", scenarios)
+    sb = Sandbox(tmp_path / "sandbox", scenarios, history=False)
     await sb.__aenter__()
     for key, value in sb.environ.items():
         monkeypatch.setenv(key, value)
@@ -136,3 +137,9 @@ def fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _own_state_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files the console keeps in the user's state directory (the health history) go to a temporary one."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))

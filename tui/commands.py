@@ -13,6 +13,7 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("Show Uplinks", "screen.show_tab('uplinks')", "The live AWS IoT uplink feed"),
     ("Show Events", "screen.show_tab('events')", "Live CloudFormation stack events"),
     ("Show Metrics", "screen.show_tab('metrics')", "AWS IoT CloudWatch metrics"),
+    ("Show Timeline", "screen.show_tab('timeline')", "What changed, and when: every source on one time axis"),
     ("Snapshots", "app.snapshots", "RDS snapshots and ElastiCache backups"),
     ("Change set", "app.change_set", "Plan, review and apply a stack update"),
     ("Help", "app.help", "Every key"),

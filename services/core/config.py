@@ -99,6 +99,7 @@ class Profile:
     aws_profile: str = ""
     endpoint_url: str = ""
     audit_log: str = ""  # default: the user data dir's audit.jsonl
+    health_history: str = ""  # default: the user state dir's health-<profile>.jsonl
     ssh: SshSettings = field(default_factory=SshSettings)
     dns: DnsSettings = field(default_factory=DnsSettings)
     tls: TlsSettings = field(default_factory=TlsSettings)
@@ -221,6 +222,7 @@ def resolve_profile(
         aws_profile=aws_profile,
         endpoint_url=_str(raw, "endpoint_url", source, where, ""),
         audit_log=_str(raw, "audit_log", source, where, ""),
+        health_history=_str(raw, "health_history", source, where, ""),
         **sections,
     )
     if profile.iot.auth not in _IOT_AUTH:

@@ -41,7 +41,7 @@ async def test_dashboard_shows_the_stack_and_its_events(aws_env: RunningSandbox)
         await wait_for(pilot, lambda: pane.stack is not None)
         await pilot.pause()
         text = screen_text(app)
-        assert "198.51.100.7" in text and "CREATE_COMPLETE" in text
+        assert "198.51.100.7" in text and "UPDATE_COMPLETE" in text
         events = app.screen.query_one(EventsPane).query_one(EventTable)
         await wait_for(pilot, lambda: events.row_count >= 2)
         await wait_for(pilot, lambda: app.principal != "")

@@ -33,6 +33,8 @@ COMMANDS: dict[str, str] = {
     "plan": "tui.cli.plan_cmd",
     "apply": "tui.cli.apply_cmd",
     "snapshot": "tui.cli.snapshot_cmd",
+    "timeline": "tui.cli.timeline_cmd",
+    "report": "tui.cli.report_cmd",
 }
 
 SUMMARIES: dict[str, str] = {
@@ -45,6 +47,8 @@ SUMMARIES: dict[str, str] = {
     "plan": "create a change set and show what it will change",
     "apply": "execute a change set and follow its events to the end",
     "snapshot": "create | list RDS snapshots and ElastiCache backups of the stack's databases",
+    "timeline": "what changed, all sources in time order",
+    "report": "a Markdown hand-over of the last hours",
 }
 
 EPILOG = """\

@@ -11,6 +11,7 @@ import sys
 
 from services.core.safe_text import safe_json, safe_text
 from services.health.run import CheckResult, report_json, run_checks, worst
+from services.timeline.health_history import keep_history
 from tui.cli.session import Session
 
 # Imported in a thread while the session is set up (see tui.cli._warm_up).
@@ -32,6 +33,7 @@ def plain_line(result: CheckResult) -> str:
 
 async def run(args: argparse.Namespace, session: Session) -> int:
     results = await run_checks(session.profile)
+    await keep_history(session.profile, results)
     overall = worst([r.status for r in results])
     if args.json:
         sys.stdout.write(safe_json(report_json(results)) + "\n")

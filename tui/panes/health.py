@@ -14,6 +14,7 @@ from textual.timer import Timer
 from services.core.config import Profile
 from services.health.run import Check, CheckResult, all_checks, iter_checks
 from services.stack.model import Stack
+from services.timeline.health_history import keep_history
 from tui.panes import Pane
 from widgets.health_list import HealthLine, HealthList
 
@@ -93,6 +94,7 @@ class HealthPane(Pane):
                 self._names.append(result.name)
             self._show()
         if round_ == self._round:
+            await keep_history(self.profile, self.results.values())
             self.checking = False
             self.checked_at = datetime.now()
             self.border_subtitle = f"checked {self.checked_at:%H:%M:%S}"

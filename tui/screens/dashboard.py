@@ -1,4 +1,4 @@
-"""The dashboard: Stack and Health on top, Journal / Uplinks / Events / Metrics tabs below."""
+"""The dashboard: Stack and Health on top, Journal / Uplinks / Events / Metrics / Timeline tabs below."""
 
 from __future__ import annotations
 
@@ -45,6 +45,7 @@ class DashboardBody(Vertical):
         from tui.panes.journal import JournalPane
         from tui.panes.metrics import MetricsPane
         from tui.panes.stack import StackPane
+        from tui.panes.timeline import TimelinePane
         from tui.panes.uplinks import UplinksPane
 
         profile, read_only = self.profile, self.read_only
@@ -64,6 +65,8 @@ class DashboardBody(Vertical):
                 yield EventsPane(profile, clients=self.clients, read_only=read_only, id="events")
             with TabPane("Metrics", id="tab-metrics"):
                 yield MetricsPane(profile, clients=self.clients, read_only=read_only, id="metrics")
+            with TabPane("Timeline", id="tab-timeline"):
+                yield TimelinePane(profile, clients=self.clients, read_only=read_only, id="timeline")
 
 
 class DashboardScreen(ShowsWorkerFailures, Screen[None]):
@@ -75,6 +78,7 @@ class DashboardScreen(ShowsWorkerFailures, Screen[None]):
         Binding("2", "show_tab('uplinks')", "Uplinks", show=False),
         Binding("3", "show_tab('events')", "Events", show=False),
         Binding("4", "show_tab('metrics')", "Metrics", show=False),
+        Binding("5", "show_tab('timeline')", "Timeline", show=False),
     ]
 
     def __init__(self, profile: Profile, clients: AwsClients, *, read_only: bool = False) -> None:

@@ -21,6 +21,7 @@ SOURCES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("Journal", (("tui.panes.journal", "JournalPane"), ("widgets.journal_view", "JournalView"))),
     ("Uplinks", (("tui.panes.uplinks", "UplinksPane"), ("widgets.uplink_feed", "UplinkFeedView"))),
     ("Metrics", (("tui.panes.metrics", "MetricsPane"),)),
+    ("Timeline (5)", (("tui.panes.timeline", "TimelinePane"),)),
     ("Snapshots (s)", (("tui.screens.snapshots", "SnapshotScreen"),)),
     ("Change set (c)", (("tui.screens.changeset", "ChangeSetScreen"),)),
 )

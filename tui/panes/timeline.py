@@ -1,0 +1,150 @@
+"""The Timeline tab: what changed, and when, across every source on one time axis.
+
+A band of per-minute strips (journal errors, uplinks, health, changes) over the range, the
+cursor's minute lit, and the merged list below. ``w`` cycles the range (1h/6h/24h/7d), ``s``
+the source filter, Enter opens an item, ``r`` reloads; the timeline reloads by itself every
+minute while the console is open, keeping the cursor on the same item.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Static
+
+from services.core.aws import AwsClients
+from services.core.config import Profile
+from services.stack.model import Stack
+from services.timeline.assemble import build_timeline
+from services.timeline.model import RANGES, SOURCES, Timeline, TimelineItem, parse_range
+from tui.panes import Pane
+from widgets.timeline_band import TimelineBand
+
+REFRESH_SECONDS = 60.0
+MAX_ROWS = 3000  # the newest items shown; `timeline --json` has them all
+_SEVERITY_STYLE = {"critical": "bold red", "error": "red", "warning": "yellow", "notice": "cyan", "info": ""}
+
+
+class TimelinePane(Pane):
+    """Every source merged in time order; the band shows where the list's cursor is."""
+
+    DEFAULT_CSS = """
+    TimelinePane { height: 1fr; }
+    TimelinePane #timeline-status { height: 1; color: $text-muted; }
+    TimelinePane #timeline-status.-problem { color: $warning; }
+    TimelinePane DataTable { height: 1fr; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("w", "next_range", "Range"),
+        Binding("s", "next_source", "Source"),
+    ]
+
+    def __init__(
+        self,
+        profile: Profile,
+        *,
+        read_only: bool = False,
+        clients: AwsClients | None = None,
+        interval: float = REFRESH_SECONDS,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(profile, read_only=read_only, **kwargs)
+        self.clients = clients or AwsClients(profile)
+        self.interval = interval
+        self.range = RANGES[0]
+        self.source = ""  # "" = every source
+        self.timeline: Timeline | None = None
+        self.shown: list[TimelineItem] = []
+        self._started = False
+
+    def compose(self) -> ComposeResult:
+        yield Static("waiting for the stack", id="timeline-status")
+        yield TimelineBand(id="timeline-band")
+        table: DataTable[Text] = DataTable(id="timeline-list", cursor_type="row", zebra_stripes=False)
+        table.add_columns("time", "source", "severity", "what")
+        yield table
+
+    def stack_loaded(self, stack: Stack) -> None:
+        super().stack_loaded(stack)
+        if not self._started:
+            self._started = True
+            self.set_interval(self.interval, self.load)
+        self.load()
+
+    def reload(self) -> None:
+        self.load()
+
+    def action_next_range(self) -> None:
+        self.range = RANGES[(RANGES.index(self.range) + 1) % len(RANGES)]
+        self.load()
+
+    def action_next_source(self) -> None:
+        choices = ("", *SOURCES)
+        self.source = choices[(choices.index(self.source) + 1) % len(choices)]
+        self._show()
+
+    def load(self) -> None:
+        self._status(f"reading every source over the last {self.range}…")
+        self._load(self.range)
+
+    @work(exclusive=True, group="timeline", exit_on_error=False)
+    async def _load(self, span: str) -> None:
+        self.timeline = await build_timeline(self.profile, parse_range(span), clients=self.clients)
+        self._show()
+
+    def _show(self) -> None:
+        timeline = self.timeline
+        if timeline is None:
+            return
+        table = self.query_one(DataTable)
+        keep = self._current()
+        self.shown = [i for i in timeline.items if not self.source or i.source == self.source][-MAX_ROWS:]
+        table.clear()
+        for entry in self.shown:
+            style = _SEVERITY_STYLE.get(entry.severity, "")
+            table.add_row(
+                Text(f"{entry.time:%m-%d %H:%M}"),
+                Text(entry.source),
+                Text(entry.severity, style=style),
+                Text(entry.summary, style=style if entry.kind == "unavailable" else ""),
+            )
+        fmt = "%H:%M" if timeline.minutes <= 24 * 60 else "%a %H:%M"
+        band = self.query_one(TimelineBand)
+        band.show(timeline.strips, start=f"{timeline.start:{fmt}}", end=f"{timeline.end:{fmt}} UTC")
+        if self.shown:
+            row = self.shown.index(keep) if keep in self.shown else len(self.shown) - 1
+            table.move_cursor(row=row)
+            band.cursor = timeline.minute_of(self.shown[row].time)
+        failed = ", ".join(r.source for r in timeline.failed)
+        which = self.source or "all sources"
+        status = f"last {self.range} · {which} · {len(self.shown)} items · updated {datetime.now():%H:%M:%S}"
+        status += f" · not read: {failed}" if failed else ""
+        self._status(status + " · w range · s source · ⏎ open", problem=bool(failed))
+
+    def _current(self) -> TimelineItem | None:
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        return self.shown[row] if 0 <= row < len(self.shown) else None
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if self.timeline is not None and 0 <= event.cursor_row < len(self.shown):
+            self.query_one(TimelineBand).cursor = self.timeline.minute_of(self.shown[event.cursor_row].time)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if 0 <= event.cursor_row < len(self.shown):
+            from tui.screens.timeline_item import TimelineItemScreen
+
+            host = self.profile.ssh.host or (self.stack.public_ip if self.stack is not None else "")
+            self.app.push_screen(TimelineItemScreen(self.shown[event.cursor_row], profile=self.profile, host=host))
+
+    def _status(self, text: str, *, problem: bool = False) -> None:
+        status = self.query_one("#timeline-status", Static)
+        status.update(Text(text))
+        status.set_class(problem, "-problem")
