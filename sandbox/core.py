@@ -39,6 +39,10 @@ SCENARIOS = (
     "aws-throttle",
     "update-fails",
     "read-only-iam",
+    "ssh-blocked",
+    "instance-impaired",
+    "cert-not-reloaded",
+    "disk-full",
 )
 
 
@@ -56,6 +60,7 @@ class SandboxContext:
     environ: dict[str, str] = field(default_factory=dict)
     ca: Any = None  # trustme.CA, made on first use by ca_for()
     ca_file: Path | None = None
+    served_cert: Any = None  # trustme.LeafCert the HTTPS part serves, made on first use by web.served_leaf()
 
     def scenario(self, name: str) -> bool:
         return name in self.scenarios
@@ -87,11 +92,12 @@ def _stages() -> list[list[SandboxPart]]:
     """Parts started together, stage after stage: MQTT's metrics need the AWS part's endpoint."""
     from sandbox.aws import AwsPart
     from sandbox.dns import DnsPart
+    from sandbox.ec2_host import HostAwsPart
     from sandbox.mqtt import MqttPart
     from sandbox.ssh import SshPart
     from sandbox.web import WebPart
 
-    return [[AwsPart(), DnsPart(), WebPart(), SshPart()], [MqttPart()]]
+    return [[AwsPart(), DnsPart(), WebPart(), SshPart()], [MqttPart(), HostAwsPart()]]
 
 
 class Sandbox:

@@ -34,6 +34,14 @@ def validity(ctx: SandboxContext, now: datetime | None = None) -> tuple[datetime
     return now - timedelta(days=1), now + timedelta(days=89, hours=12)
 
 
+def served_leaf(ctx: SandboxContext) -> Any:
+    """The certificate the HTTPS part serves (the SSH part puts the same one in /tti/acme)."""
+    if ctx.served_cert is None:
+        not_before, not_after = validity(ctx)
+        ctx.served_cert = ctx.sandbox_ca().issue_cert(ctx.domain, not_before=not_before, not_after=not_after)
+    return ctx.served_cert
+
+
 def _response(status: str, headers: dict[str, str], body: bytes) -> bytes:
     head = [f"HTTP/1.1 {status}", f"Content-Length: {len(body)}", "Connection: close", "Server: ttes-sandbox"]
     head += [f"{k}: {v}" for k, v in headers.items()]
@@ -66,12 +74,11 @@ class WebPart:
         self._servers: list[asyncio.Server] = []
 
     async def start(self, ctx: SandboxContext) -> None:
-        ca = ctx.sandbox_ca()
+        ctx.sandbox_ca()
         self.ca_file = str(ctx.ca_file)
         self.domain = ctx.domain
         self.plaintext_open = ctx.scenario("plaintext-open")
-        not_before, not_after = validity(ctx)
-        leaf = ca.issue_cert(ctx.domain, not_before=not_before, not_after=not_after)
+        leaf = served_leaf(ctx)
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         leaf.configure_cert(context)
         tls_server = await asyncio.start_server(self._serve_https, "127.0.0.1", 0, ssl=context)
