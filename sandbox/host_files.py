@@ -150,7 +150,7 @@ def _deploy_log(t0: float) -> str:
     lines = [f"{_stamp(t0 - 30 * 86400)} [bootstrap] CloudFormation bootstrap of ttes-demo started"]
     for i, step in enumerate(_DEPLOY_STEPS):
         lines.append(f"{_stamp(t0 - 30 * 86400 + 60 * i)} [bootstrap] {step}")
-    for i in range(14000):
+    for i in range(16000):
         lines.append(f"{_stamp(t0 - 30 * 86400 + 600 + i)} [yum] Installed: package-{i:05d}.x86_64 (dependency)")
     lines.append(f"{_stamp(t0 - 30 * 86400 + 15000)} [bootstrap] lorawan-stack.service is active")
     lines.append(f"{_stamp(t0 - 30 * 86400 + 15001)} [bootstrap] Deployment complete")
