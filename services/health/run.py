@@ -20,7 +20,7 @@ from services.core.errors import ConsoleError
 from services.stack.model import Stack
 
 # Modules that may expose HEALTH_CHECKS; absent ones are skipped (they arrive with later issues).
-CHECK_PROVIDERS: tuple[str, ...] = ("services.health.unit_check", "services.uplinks.feed")
+CHECK_PROVIDERS: tuple[str, ...] = ("services.health.unit_check", "services.uplinks.feed", "services.host.ssh_check")
 STACK_LOAD_TIMEOUT = 20.0
 
 

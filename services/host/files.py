@@ -151,8 +151,14 @@ async def read_raw(conn: SshConnection, path: str, limit: int = MAX_BYTES) -> tu
     size = int(size_text) if size_text.isdigit() else 0
     result = await conn.raw.run(f"sudo -n tail -c {limit} -- {_quote(path)}", check=False, encoding=None, timeout=60)
     if result.exit_status != 0:
-        raise UnreadableFile(_neither(conn, path, safe_bytes(bytes(result.stderr or b""))))
-    return bytes(result.stdout or b""), size, "sudo"
+        raise UnreadableFile(_neither(conn, path, safe_bytes(_bytes(result.stderr))))
+    return _bytes(result.stdout), size, "sudo"
+
+
+def _bytes(value: bytes | str | None) -> bytes:
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape")
+    return value or b""
 
 
 class _SftpUnavailable(Exception):
@@ -174,7 +180,7 @@ async def _read_sftp(conn: SshConnection, path: str, limit: int) -> tuple[bytes,
                 data = await fh.read(limit)
     except (asyncssh.SFTPError, asyncssh.ChannelOpenError, OSError):
         raise _SftpUnavailable() from None
-    return bytes(data), size, "sftp"
+    return _bytes(data), size, "sftp"
 
 
 def _neither(conn: SshConnection, path: str, err: str) -> str:
