@@ -21,6 +21,7 @@ from services.host.masking import mask_file
 from services.host.paths import TTI, checked_path, checked_target, inside_tti
 
 MAX_BYTES = 1_048_576
+BOOTSTRAP = "/tti/bootstrap"
 TREE_DEPTH = 2
 _FIND_FORMAT = "%y\\t%s\\t%T@\\t%p\\t%l\\n"
 
@@ -97,7 +98,16 @@ async def list_tree(conn: SshConnection, depth: int = TREE_DEPTH) -> list[TreeEn
         first = (err.strip().splitlines() or [f"exit status {status}"])[0]
         raise UnreadableFile(f"Could not list {TTI} on {conn.where}: {safe_text(first)}.")
     entries = [entry for line in out.splitlines() if (entry := _tree_entry(line)) is not None]
-    return sorted(entries, key=lambda e: e.path)
+    return sorted(entries, key=_tree_order)
+
+
+def _tree_order(entry: TreeEntry) -> list[tuple[float, str]]:
+    """Depth-first by name, except the bootstrap logs: newest first, as an engineer reads them."""
+    parts = entry.path.strip("/").split("/")
+    key = [(0.0, part) for part in parts]
+    if posixpath.dirname(entry.path) == BOOTSTRAP and entry.modified is not None:
+        key[-1] = (-entry.modified.timestamp(), parts[-1])
+    return key
 
 
 def _tree_entry(line: str) -> TreeEntry | None:
@@ -216,3 +226,23 @@ async def read_file(conn: SshConnection, path: str) -> HostFile:
     masked = mask_file(real, text)
     lines = [safe_text(line) for line in masked.text.split("\n")]
     return HostFile(real, size, "\n".join(lines), truncated, masked.masked, via)
+
+
+async def read_new(conn: SshConnection, path: str, known_size: int) -> tuple[str, int]:
+    """(the text appended to a log since it had ``known_size`` bytes, its size now): following a log.
+
+    The path must be one :func:`read_file` returned (resolved and checked). A file that shrank
+    (rotated) is read again from its tail.
+    """
+    status, out, err = await sudo_run(conn, ["stat", "-L", "-c", "%s %F", "--", path])
+    size_text = out.strip().partition(" ")[0]
+    if status != 0 or not size_text.isdigit():
+        raise UnreadableFile(_neither(conn, path, err))
+    size = int(size_text)
+    if size == known_size:
+        return "", size
+    grown = size - known_size if size > known_size else MAX_BYTES
+    data, size, _ = await read_raw(conn, path, limit=min(grown, MAX_BYTES))
+    text = data.decode("utf-8", "surrogateescape")
+    masked = mask_file(path, text)
+    return "\n".join(safe_text(line) for line in masked.text.split("\n")), size
