@@ -195,6 +195,8 @@ async def _read_sftp(conn: SshConnection, path: str, limit: int) -> tuple[bytes,
 
 def _neither(conn: SshConnection, path: str, err: str) -> str:
     first = (err.strip().splitlines() or ["no reason given"])[0]
+    if "No such file or directory" in first:
+        return f"{safe_text(path)} does not exist on {conn.where}; pick a file in the tree."
     return (
         f"Could not read {safe_text(path)} on {conn.where}: SFTP was refused and `sudo -n` failed "
         f"({safe_text(first)}); the SSH user needs read access or passwordless sudo."
