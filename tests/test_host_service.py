@@ -12,8 +12,8 @@ from sandbox.core import Sandbox
 from sandbox.host_files import SECRETS
 from sandbox.ssh import SshPart, profile_for
 from services.core.audit import read_records
-from services.core.errors import ExecutionRefused, ReadOnlyRefused
 from services.core.config import Profile
+from services.core.errors import ExecutionRefused, ReadOnlyRefused
 from services.health.run import Status
 from services.host.doctor import run_doctor
 from services.host.files import MAX_BYTES, UnreadableFile, read_file, read_new
