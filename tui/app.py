@@ -29,6 +29,7 @@ class TtesConsoleApp(App[int]):
         Binding("question_mark,f1", "help", "Help"),
         Binding("s", "snapshots", "Snapshots"),
         Binding("c", "change_set", "Change set"),
+        Binding("h", "host", "Host"),
     ]
 
     def __init__(self, profile: Profile, *, read_only: bool = False, clients: AwsClients | None = None) -> None:
@@ -82,3 +83,14 @@ class TtesConsoleApp(App[int]):
 
         if not isinstance(self.screen, ChangeSetScreen):
             self.push_screen(ChangeSetScreen(self.profile, read_only=self.read_only))
+
+    def action_host(self) -> None:
+        from tui.screens.host import HostScreen
+
+        if not isinstance(self.screen, HostScreen):
+            self.push_screen(HostScreen(self.profile, read_only=self.read_only))
+
+    def action_doctor(self) -> None:
+        from tui.screens.host_dialogs import DoctorScreen
+
+        self.push_screen(DoctorScreen(self.profile))

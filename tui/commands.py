@@ -15,6 +15,8 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("Show Metrics", "screen.show_tab('metrics')", "AWS IoT CloudWatch metrics"),
     ("Snapshots", "app.snapshots", "RDS snapshots and ElastiCache backups"),
     ("Change set", "app.change_set", "Plan, review and apply a stack update"),
+    ("Host", "app.host", "The instance: facts, /tti, certificates, restart the service"),
+    ("Why can't I SSH?", "app.doctor", "Ask AWS (read-only) what blocks SSH to the instance"),
     ("Help", "app.help", "Every key"),
 )
 

@@ -23,6 +23,7 @@ SOURCES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("Metrics", (("tui.panes.metrics", "MetricsPane"),)),
     ("Snapshots (s)", (("tui.screens.snapshots", "SnapshotScreen"),)),
     ("Change set (c)", (("tui.screens.changeset", "ChangeSetScreen"),)),
+    ("Host (h)", (("tui.screens.host", "HostScreen"),)),
 )
 EXTRA = {
     "Everywhere": (("ctrl+p", "command palette"), ("tab", "next pane")),
