@@ -243,3 +243,23 @@ def _walk(base: Path, depth: int, level: int = 0) -> list[tuple[Path, int]]:
         for child in sorted(base.iterdir()):
             found += _walk(child, depth, level + 1)
     return found
+
+
+def main(argv: list[str]) -> int:
+    """``python -m sandbox.host_shell ROOT COMMAND…``: the end-to-end tier's fake ``sudo`` runs this."""
+    import sys
+
+    if len(argv) < 2:
+        print("usage: python -m sandbox.host_shell ROOT COMMAND [ARG…]", file=sys.stderr)
+        return 2
+    shell = HostShell(Path(argv[0]), boot_time=time.time() - 9 * 86400)
+    status, out, err = shell.run(argv[1:], as_root=True)
+    sys.stdout.buffer.write(out)
+    sys.stderr.buffer.write(err)
+    return status
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))

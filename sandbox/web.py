@@ -2,7 +2,7 @@
 
 HTTPS serves ``/console`` (an HTML page) and ``/healthz`` (a health document like TTS's, one
 ``"OK"`` per component). Plaintext redirects to https. Scenarios: ``cert-expiring`` (10 days
-left), ``cert-expired``, ``plaintext-open`` (plaintext serves the console with 200).
+left), ``cert-expired``, ``cert-not-reloaded`` (30 days left; a renewed one waits in /tti/acme), ``plaintext-open`` (plaintext serves the console with 200).
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ def validity(ctx: SandboxContext, now: datetime | None = None) -> tuple[datetime
     now = now or datetime.now(UTC)
     if ctx.scenario("cert-expired"):
         return now - timedelta(days=92), now - timedelta(days=2)
+    if ctx.scenario("cert-not-reloaded"):
+        # autocert renewed at 30 days left (the renewed one is in /tti/acme); this one is still served.
+        return now - timedelta(days=60), now + timedelta(days=30, hours=12)
     if ctx.scenario("cert-expiring"):
         # Half a day beyond 10 days so "10 days left" does not flip while the demo runs.
         return now - timedelta(days=80), now + timedelta(days=10, hours=12)

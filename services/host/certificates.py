@@ -128,8 +128,9 @@ def compare(on_disk: list[AcmeCertificate], served: CertInfo | None, served_erro
             disk,
             served,
             Status.WARN,
-            f"A renewed certificate (valid until {newest.cert.not_after:%Y-%m-%d}) is in {newest.path} but the "
-            f"service still serves the one valid until {served.not_after:%Y-%m-%d}; restart the service to load it",
+            f"A renewed certificate (issued {newest.cert.not_before:%Y-%m-%d}, valid until "
+            f"{newest.cert.not_after:%Y-%m-%d}) is in {newest.path} but the service still serves the one valid "
+            f"until {served.not_after:%Y-%m-%d}; restart the service to load it",
         )
     return CertificateComparison(
         disk,
