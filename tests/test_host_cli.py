@@ -134,3 +134,12 @@ def test_disk_full_is_critical_in_host() -> None:
     doc = json.loads(result.stdout)
     assert doc["facts"]["disks"][0]["percent"] == 97
     assert any(f["status"] == "critical" and f["finding"].startswith("/ is 97 % full") for f in doc["findings"])
+
+
+def test_a_failing_ssh_check_carries_the_doctor_verdict() -> None:
+    result = run_cli("--demo", "--demo-scenario", "ssh-blocked", "check", "--json")
+    assert_clean(result)
+    ssh = next(c for c in json.loads(result.stdout)["checks"] if c["name"] == "ssh")
+    assert ssh["status"] == "critical"
+    assert ssh["details"]["doctor"]["verdict"] == "blocked"
+    assert "outside 203.0.113.0/24" in ssh["summary"] or "outside 203.0.113.0/24" in json.dumps(ssh["details"])

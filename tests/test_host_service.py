@@ -131,3 +131,36 @@ async def test_doctor_clear_then_a_foreign_key_and_an_outside_address(sb: Sandbo
     assert any("None of your keys is key pair ttes-demo-key" in s for s in sentences)
     # 0.0.0.0/0 admits any address: the range is not the problem here.
     assert not any("outside" in s for s in sentences)
+
+
+async def test_hostile_names_and_contents_are_safe_text(sb: Sandbox) -> None:
+    bootstrap = sb.ctx.workdir / "host" / "tti" / "bootstrap"
+    (bootstrap / "evil\x1b]0;owned\x07.log").write_text("line \x1b[2J with [bold]markup[/] and \u202e bidi\n")
+    async with await open_host(profile_of(sb)) as conn:
+        from services.host.files import list_tree
+
+        tree = await list_tree(conn)
+        evil = next(e for e in tree if "evil" in e.path)
+        assert "\x1b" not in evil.path and "\\x1b]0;owned\\x07" in evil.path
+        shown = await read_file(
+            conn, str(bootstrap / "x").replace(str(sb.ctx.workdir / "host"), "")[:-1] + "evil\x1b]0;owned\x07.log"
+        )
+        assert "\x1b" not in shown.text and "\u202e" not in shown.text and "[bold]markup[/]" in shown.text
+
+
+async def test_a_unit_that_does_not_come_back_is_reported_with_its_last_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.host.restart import RestartFailed
+    from tests.conftest import start_in_process_sandbox
+
+    down = await start_in_process_sandbox(tmp_path, monkeypatch, ("service-down",))
+    try:
+        steps: list[RestartStep] = []
+        with pytest.raises(RestartFailed, match="did not come back: it failed, exit status 255"):
+            await restart_service(profile_of(down), confirm="ttes-demo", read_only=False, on_step=steps.append)
+        journal = [s.message for s in steps if s.phase == "journal"]
+        assert any("Main process exited, code=exited, status=255/EXCEPTION" in line for line in journal)
+        assert [(r.action, r.outcome) for r in read_records(profile_of(down))] == [("restart_service", "failed")]
+    finally:
+        await down.aclose()

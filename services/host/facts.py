@@ -41,7 +41,12 @@ class Finding:
 
     status: Status
     sentence: str
-    lines: tuple[str, ...] = ()  # supporting text (console output, journal lines), safe already
+    lines: tuple[str, ...] = ()  # supporting text (console output, journal lines)
+
+    def __post_init__(self) -> None:
+        # Sentences quote AWS and host strings: made safe here, once, whoever built the finding.
+        object.__setattr__(self, "sentence", safe_text(self.sentence))
+        object.__setattr__(self, "lines", tuple(safe_text(line) for line in self.lines))
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"status": self.status.value, "finding": self.sentence}
@@ -121,7 +126,7 @@ def parse_unit(unit: str, text: str) -> tuple[UnitStatus, str]:
     invocation = next(
         (line.split("=", 1)[1].strip() for line in text.splitlines() if line.startswith("InvocationID=")), ""
     )
-    return parse_show(unit, text), safe_text(invocation)
+    return parse_show(unit, "\n".join(safe_text(line) for line in text.splitlines())), safe_text(invocation)
 
 
 async def gather_facts(conn: SshConnection, unit: str) -> HostFacts:

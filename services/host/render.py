@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from services.core.safe_text import safe_text
 from services.host.doctor import DoctorReport
 from services.host.facts import Finding, HostFacts
 from services.host.files import TreeEntry
@@ -90,16 +91,20 @@ def overview_lines(overview: HostOverview, now: datetime) -> list[str]:
     comparison = overview.certificates
     for acme in comparison.on_disk:
         c = acme.cert
-        lines.append(f"  on disk  {acme.path}: {', '.join(c.sans) or c.subject}, until {c.not_after:%Y-%m-%d} "
+        lines.append(f"  on disk  {acme.path}: {_names(c.sans, c.subject)}, until {c.not_after:%Y-%m-%d} "
                      f"({c.days_left(now)} d), sha256 {c.sha256[:23]}…")  # fmt: skip
     if comparison.served is not None:
         c = comparison.served
-        lines.append(f"  served   {', '.join(c.sans) or c.subject}, until {c.not_after:%Y-%m-%d} "
+        lines.append(f"  served   {_names(c.sans, c.subject)}, until {c.not_after:%Y-%m-%d} "
                      f"({c.days_left(now)} d), sha256 {c.sha256[:23]}…")  # fmt: skip
     lines.append(f"  {comparison.status.nagios:<8} {comparison.summary}")
     lines.append("\n/tti")
     lines += [f"  {tree_line(e)}" for e in overview.tree]
     return lines
+
+
+def _names(sans: tuple[str, ...], subject: str) -> str:
+    return safe_text(", ".join(sans) or subject)
 
 
 def doctor_lines(report: DoctorReport) -> list[str]:

@@ -252,9 +252,9 @@ class HostScreen(Screen[None]):
             await restart_service(self.profile, confirm=confirm, read_only=self.read_only, on_step=step)
         except ConsoleError as exc:
             viewer.write_line(str(exc))
-            self.notify(str(exc), title="Restart", severity="error", timeout=10)
+            self.notify(str(exc), title="Restart", severity="error", timeout=10, markup=False)
             return
-        self.notify(f"{self.profile.ssh.unit} is back.", title="Restart", timeout=6)
+        self.notify(f"{self.profile.ssh.unit} is back.", title="Restart", timeout=6, markup=False)
         self.load()
 
     def action_doctor(self) -> None:
