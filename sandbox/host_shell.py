@@ -110,10 +110,11 @@ class HostShell:
             return handler(args, as_root)
         if name == "/tti/lorawan-stack/tti-lw-stack" and args[:1] == ["version"]:
             return 0, VERSION_TEXT.encode(), b""
+        if name == "df":
+            return 0, self._df([a for a in args if a.startswith("/")] or ["/"]).encode(), b""
         simple = {
             "uname": "6.1.112-122.189.amzn2023.x86_64\n",
             "free": self._free(),
-            "df": self._df(),
             "timedatectl": self._timedatectl(),
             "ss": self._ss(),
         }
@@ -214,14 +215,12 @@ class HostShell:
             f"Swap:     {0:>10} {0:>11} {0:>11}\n"
         )
 
-    def _df(self) -> str:
+    def _df(self, paths: list[str]) -> str:
+        # /tti lives on the root volume on the AMI: one file system, one row per path asked.
         total = 30 * GIB
         used = int(total * (0.97 if self.disk_full else 0.41))
-        return (
-            "Filesystem        1-blocks        Used   Available Capacity Mounted on\n"
-            f"/dev/nvme0n1p1 {total:>11} {used:>11} {total - used:>11} {round(100 * used / total)}% /\n"
-            f"/dev/nvme0n1p1 {total:>11} {used:>11} {total - used:>11} {round(100 * used / total)}% /\n"
-        )
+        row = f"/dev/nvme0n1p1 {total:>11} {used:>11} {total - used:>11} {round(100 * used / total)}% /\n"
+        return "Filesystem        1-blocks        Used   Available Capacity Mounted on\n" + row * len(paths)
 
     def _timedatectl(self) -> str:
         return (

@@ -20,6 +20,9 @@ STACK_BINARY = "/tti/lorawan-stack/tti-lw-stack"
 # The stack's listeners: HTTP/HTTPS, the Semtech UDP packet forwarder, 1881–1887 and their TLS twins.
 EXPECTED_TCP = (80, 443, *range(1881, 1888), *range(8881, 8888))
 EXPECTED_UDP = (1700,)
+# OpenSSH allows 10 sessions per connection (MaxSessions): the facts take at most this many at once,
+# leaving room for the tree listing and the screen's reads on the same connection.
+CONCURRENT_COMMANDS = 4
 DISK_WARN = 85
 DISK_CRITICAL = 95
 
@@ -137,13 +140,20 @@ async def gather_facts(conn: SshConnection, unit: str) -> HostFacts:
         "uptime": ["cat", "/proc/uptime"],
         "load": ["cat", "/proc/loadavg"],
         "memory": ["free", "-b"],
-        "disk": ["df", "-P", "-B1", "/", "/tti"],
+        "disk": ["df", "-P", "-B1", "/"],
+        "disk_tti": ["df", "-P", "-B1", "/tti"],
         "version": [STACK_BINARY, "version"],
         "clock": ["timedatectl", "show"],
         "sockets": ["ss", "-Hltnu"],
         "unit": unit_argv(unit),
     }
-    results = await asyncio.gather(*(conn.run(argv, timeout=20) for argv in commands.values()), return_exceptions=True)
+    gate = asyncio.Semaphore(CONCURRENT_COMMANDS)
+
+    async def run(argv: list[str]) -> CommandResult:
+        async with gate:
+            return await conn.run(argv, timeout=20)
+
+    results = await asyncio.gather(*(run(argv) for argv in commands.values()), return_exceptions=True)
     out: dict[str, str] = {}
     errors: list[str] = []
     for (name, argv), result in zip(commands.items(), results, strict=True):
@@ -164,7 +174,7 @@ async def gather_facts(conn: SshConnection, unit: str) -> HostFacts:
         load=_load(out.get("load", "")),
         memory_total=_memory(out.get("memory", ""))[0],
         memory_available=_memory(out.get("memory", ""))[1],
-        disks=_disks(out.get("disk", "")),
+        disks=_disks("/", out.get("disk", "")) + _disks("/tti", out.get("disk_tti", "")),
         version=_version(out.get("version", "")),
         clock_synchronized=_flag(out.get("clock", ""), "NTPSynchronized"),
         ntp_enabled=_flag(out.get("clock", ""), "NTP"),
@@ -203,15 +213,14 @@ def _memory(text: str) -> tuple[int | None, int | None]:
     return None, None
 
 
-def _disks(text: str) -> tuple[DiskUse, ...]:
-    disks: list[DiskUse] = []
-    mounts = ["/", "/tti"]
-    rows = [line.split() for line in text.splitlines()[1:] if line.strip()]
-    for mount, parts in zip(mounts, rows, strict=False):
+def _disks(path: str, text: str) -> tuple[DiskUse, ...]:
+    """``df -P -B1 PATH``'s row: the use of the file system holding ``path``."""
+    for line in text.splitlines()[1:]:
+        parts = line.split()
         if len(parts) >= 6 and all(p.isdigit() for p in parts[1:4]) and parts[4].endswith("%"):
             size, used, avail = int(parts[1]), int(parts[2]), int(parts[3])
-            disks.append(DiskUse(mount, size, used, avail, int(parts[4].rstrip("%") or 0)))
-    return tuple(disks)
+            return (DiskUse(path, size, used, avail, int(parts[4].rstrip("%") or 0)),)
+    return ()
 
 
 def _version(text: str) -> dict[str, str]:

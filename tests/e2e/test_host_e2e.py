@@ -26,6 +26,7 @@ from sandbox.host_files import SECRETS, build_host_root
 from sandbox.process import end_process
 from services.core.config import Profile, SshSettings
 from services.core.ssh import connect
+from services.host.facts import gather_facts
 from services.host.files import list_tree, read_file
 from services.host.paths import PathRefused
 
@@ -117,3 +118,17 @@ async def test_paths_out_of_tti_are_refused_through_real_sshd(profile: Profile) 
             await read_file(conn, "/tti/bootstrap/shadow.log")
         with pytest.raises(PathRefused, match=r"'\.\.' is not allowed"):
             await read_file(conn, "/tti/../etc/shadow")
+
+
+async def test_facts_from_the_real_machine_through_real_sshd(profile: Profile) -> None:
+    """uname, /proc, free, df run for real (with the tree beside them on one connection)."""
+    import asyncio
+
+    async with await connect(profile, "127.0.0.1") as conn:
+        facts, tree = await asyncio.gather(gather_facts(conn, "lorawan-stack.service"), list_tree(conn))
+    assert tree and facts.kernel and facts.uptime_seconds and facts.load is not None
+    assert facts.memory_total and facts.memory_total > 0
+    # No stack binary on this machine: its fact is missing, with the reason, and the rest still count.
+    assert any(error.startswith("/tti/lorawan-stack/tti-lw-stack version") for error in facts.errors)
+    assert not [e for e in facts.errors if "open failed" in e or "SSH connection" in e]  # within MaxSessions
+    assert [d.mount for d in facts.disks] == ["/"]  # /tti does not exist here; / is still measured
