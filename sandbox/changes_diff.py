@@ -94,7 +94,7 @@ def evaluate_conditions(template: dict[str, Any], params: dict[str, Any]) -> dic
 
     def truth(node: Any) -> bool:
         if isinstance(node, dict) and len(node) == 1:
-            ((fn, args),) = node.items()
+            (fn, args), = node.items()
             if fn == "Condition":
                 return condition(str(args))
             if fn == "Fn::Equals" and isinstance(args, list) and len(args) == 2:
@@ -112,9 +112,8 @@ def evaluate_conditions(template: dict[str, Any], params: dict[str, Any]) -> dic
     return known
 
 
-def _detail(
-    prop: str, requires: str, source: str, entity: str = "", evaluation: str = "Static", attribute: str = "Properties"
-) -> dict[str, Any]:
+def _detail(prop: str, requires: str, source: str, entity: str = "", evaluation: str = "Static",
+            attribute: str = "Properties") -> dict[str, Any]:
     detail: dict[str, Any] = {
         "Target": {"Attribute": attribute, "RequiresRecreation": requires},
         "Evaluation": evaluation,
@@ -153,9 +152,8 @@ class Side:
         return names
 
 
-def _property_details(
-    rtype: str, old_res: dict[str, Any], new_res: dict[str, Any], old: Side, new: Side
-) -> list[dict[str, Any]]:
+def _property_details(rtype: str, old_res: dict[str, Any], new_res: dict[str, Any], old: Side, new: Side
+                      ) -> list[dict[str, Any]]:
     details: list[dict[str, Any]] = []
     old_props, new_props = old_res.get("Properties") or {}, new_res.get("Properties") or {}
     changed_params = {p for p in new.params if _text(old.params.get(p, "")) != _text(new.params[p])}
@@ -199,13 +197,8 @@ def compute_changes(stack: Any, new_template: dict[str, Any], new_params: dict[s
     changes: dict[str, dict[str, Any]] = {}
     for lid, new_res in new_res_all.items():
         if lid not in old_res_all:
-            changes[lid] = {
-                "Action": "Add",
-                "LogicalResourceId": lid,
-                "ResourceType": new_res["Type"],
-                "Scope": [],
-                "Details": [],
-            }
+            changes[lid] = {"Action": "Add", "LogicalResourceId": lid, "ResourceType": new_res["Type"],
+                            "Scope": [], "Details": []}
             continue
         details = _property_details(new_res["Type"], old_res_all[lid], new_res, old_side, new_side)
         if details:
@@ -214,15 +207,9 @@ def compute_changes(stack: Any, new_template: dict[str, Any], new_params: dict[s
     for lid, old_res in old_res_all.items():
         if lid not in new_res_all:
             policy = old_res.get("DeletionPolicy", "Delete")
-            changes[lid] = {
-                "Action": "Remove",
-                "LogicalResourceId": lid,
-                "ResourceType": old_res["Type"],
-                "PhysicalResourceId": physical.get(lid, ""),
-                "PolicyAction": policy,
-                "Scope": [],
-                "Details": [],
-            }
+            changes[lid] = {"Action": "Remove", "LogicalResourceId": lid, "ResourceType": old_res["Type"],
+                            "PhysicalResourceId": physical.get(lid, ""), "PolicyAction": policy,
+                            "Scope": [], "Details": []}
     order = list(new_res_all) + [lid for lid in old_res_all if lid not in new_res_all]
     return [changes[lid] for lid in order if lid in changes]
 

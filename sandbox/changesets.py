@@ -41,17 +41,17 @@ _lock = threading.RLock()
 
 FAILURE_REASONS = {
     "AWS::RDS::DBInstance": (
-        'Resource handler returned message: "Cannot modify the DB instance: the instance class db.t4g.small '
-        'does not support the requested storage configuration. (Service: Rds, Status Code: 400)" '
+        "Resource handler returned message: \"Cannot modify the DB instance: the instance class db.t4g.small "
+        "does not support the requested storage configuration. (Service: Rds, Status Code: 400)\" "
         "(HandlerErrorCode: InvalidRequest)"
     ),
     "AWS::EC2::Instance": (
-        'Resource handler returned message: "We currently do not have sufficient capacity in the Availability '
-        'Zone you requested. (Service: Ec2, Status Code: 500)" (HandlerErrorCode: ServiceInternalError)'
+        "Resource handler returned message: \"We currently do not have sufficient capacity in the Availability "
+        "Zone you requested. (Service: Ec2, Status Code: 500)\" (HandlerErrorCode: ServiceInternalError)"
     ),
 }
 GENERIC_FAILURE = (
-    'Resource handler returned message: "Rate exceeded (Service: CloudFormation, Status Code: 400)" '
+    "Resource handler returned message: \"Rate exceeded (Service: CloudFormation, Status Code: 400)\" "
     "(HandlerErrorCode: Throttling)"
 )
 
@@ -276,19 +276,14 @@ def _resource_steps(stack: Any, change: dict[str, Any]) -> list[Callable[[], Non
         return _step(stack, lid, rtype, phys, status, reason)
 
     if change["Action"] == "Add":
-        return [
-            ev("CREATE_IN_PROGRESS"),
-            ev("CREATE_IN_PROGRESS", "Resource creation Initiated"),
-            ev("CREATE_COMPLETE"),
-        ]
+        return [ev("CREATE_IN_PROGRESS"), ev("CREATE_IN_PROGRESS", "Resource creation Initiated"),
+                ev("CREATE_COMPLETE")]
     if change["Action"] == "Remove":
         return []  # removed during cleanup
     if change.get("Replacement") in ("True", "Conditional"):
         return [
-            ev(
-                "UPDATE_IN_PROGRESS",
-                "Requested update requires the creation of a new physical resource; hence creating one.",
-            ),
+            ev("UPDATE_IN_PROGRESS", "Requested update requires the creation of a new physical resource; "
+               "hence creating one."),
             ev("UPDATE_IN_PROGRESS", "Resource creation Initiated", _replacement_id(physical)),
             ev("UPDATE_COMPLETE", None, _replacement_id(physical)),
         ]
@@ -343,14 +338,11 @@ def _failing_steps(stack: Any, cs: Any) -> list[Callable[[], None]]:
     lid, rtype, phys = failing["LogicalResourceId"], failing["ResourceType"], failing.get("PhysicalResourceId") or ""
     reason = FAILURE_REASONS.get(rtype, GENERIC_FAILURE)
     replaced = failing.get("Replacement") in ("True", "Conditional")
-    steps += (
-        _resource_steps(stack, failing)[:-1] if replaced else [_step(stack, lid, rtype, phys, "UPDATE_IN_PROGRESS")]
-    )
+    steps += _resource_steps(stack, failing)[:-1] if replaced else [_step(stack, lid, rtype, phys, "UPDATE_IN_PROGRESS")]
     failed_phys = _replacement_id(phys) if replaced else phys
     steps.append(_step(stack, lid, rtype, failed_phys, "UPDATE_FAILED", reason))
-    steps.append(
-        _stack_event(stack, "UPDATE_ROLLBACK_IN_PROGRESS", f"The following resource(s) failed to update: [{lid}]. ")
-    )
+    steps.append(_stack_event(stack, "UPDATE_ROLLBACK_IN_PROGRESS",
+                              f"The following resource(s) failed to update: [{lid}]. "))
     for c in [*before, failing]:
         c_lid, c_type, c_phys = c["LogicalResourceId"], c["ResourceType"], c.get("PhysicalResourceId") or ""
         steps.append(_step(stack, c_lid, c_type, c_phys, "UPDATE_IN_PROGRESS"))
