@@ -124,3 +124,19 @@ async def test_cert_not_reloaded_is_a_warning_on_the_host_screen(
             assert "WARNING" in facts_text(app)
     finally:
         await sandbox.aclose()
+
+
+async def test_the_doctor_opens_from_the_ssh_checks_details_only(sb: Sandbox) -> None:
+    from services.health.run import CheckResult, Status
+    from tui.screens.check_details import CheckDetailsScreen
+
+    app = Console(profile_of(sb))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(CheckDetailsScreen(CheckResult("tls", Status.OK, "fine")))
+        await pilot.press("d")
+        assert isinstance(app.screen, CheckDetailsScreen)  # d means nothing on other checks
+        await pilot.press("escape")
+        await app.push_screen(CheckDetailsScreen(CheckResult("ssh", Status.CRITICAL, "refused")))
+        await pilot.press("d")
+        assert isinstance(app.screen, DoctorScreen)
+        assert await until(pilot, lambda: app.screen.report is not None)  # type: ignore[attr-defined]
