@@ -133,7 +133,10 @@ def test_disk_full_is_critical_in_host() -> None:
     assert result.returncode == 2
     doc = json.loads(result.stdout)
     assert doc["facts"]["disks"][0]["percent"] == 97
-    assert any(f["status"] == "critical" and f["finding"].startswith("/ is 97 % full") for f in doc["findings"])
+    assert any(
+        f["status"] == "critical" and f["finding"].startswith("/ and /tti (/dev/nvme0n1p1) are 97 % full")
+        for f in doc["findings"]
+    )
 
 
 def test_a_failing_ssh_check_carries_the_doctor_verdict() -> None:

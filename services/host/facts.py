@@ -32,6 +32,7 @@ class DiskUse:
     """One mount's use, as ``df`` reports it."""
 
     mount: str
+    filesystem: str
     size: int
     used: int
     available: int
@@ -84,11 +85,18 @@ class HostFacts:
     def findings(self) -> list[Finding]:
         """Disk over 85/95 %, an unsynchronised clock, missing listeners, a unit not active."""
         found: list[Finding] = []
-        for disk in self.disks:
+        volumes: dict[str, list[DiskUse]] = {}
+        for disk in self.disks:  # /tti is usually on the root volume: one finding per volume
+            volumes.setdefault(disk.filesystem, []).append(disk)
+        for disks in volumes.values():
+            disk = disks[0]
             if disk.percent >= DISK_WARN:
                 level = Status.CRITICAL if disk.percent >= DISK_CRITICAL else Status.WARN
-                found.append(Finding(level, f"{disk.mount} is {disk.percent} % full; free space (old bootstrap logs, "
-                                            "journald's vacuum) or grow the volume before the stack stops writing"))  # fmt: skip
+                mounts = " and ".join(d.mount for d in disks)
+                verb = "are" if len(disks) > 1 else "is"
+                found.append(Finding(level, f"{mounts} ({disk.filesystem}) {verb} {disk.percent} % full; free space (old "
+                                            "bootstrap logs, journald's vacuum) or grow the volume before the stack "
+                                            "stops writing"))  # fmt: skip
         if self.clock_synchronized is False:
             found.append(Finding(Status.WARN, "The clock is not synchronised (timedatectl); TLS renewal and LoRaWAN "
                                               "timing depend on it: check chronyd"))  # fmt: skip
@@ -219,7 +227,7 @@ def _disks(path: str, text: str) -> tuple[DiskUse, ...]:
         parts = line.split()
         if len(parts) >= 6 and all(p.isdigit() for p in parts[1:4]) and parts[4].endswith("%"):
             size, used, avail = int(parts[1]), int(parts[2]), int(parts[3])
-            return (DiskUse(path, size, used, avail, int(parts[4].rstrip("%") or 0)),)
+            return (DiskUse(path, safe_text(parts[0]), size, used, avail, int(parts[4].rstrip("%") or 0)),)
     return ()
 
 
