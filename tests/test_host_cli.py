@@ -146,3 +146,10 @@ def test_a_failing_ssh_check_carries_the_doctor_verdict() -> None:
     assert ssh["status"] == "critical"
     assert ssh["details"]["doctor"]["verdict"] == "blocked"
     assert "outside 203.0.113.0/24" in ssh["summary"] or "outside 203.0.113.0/24" in json.dumps(ssh["details"])
+
+
+def test_host_when_ssh_is_refused_points_at_the_doctor() -> None:
+    result = run_cli("--demo", "--demo-scenario", "ssh-blocked", "host")
+    assert_clean(result)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.strip().endswith("connection refused; `ttes-console host doctor` asks AWS why.")

@@ -19,6 +19,7 @@ import json
 import sys
 from datetime import UTC, datetime
 
+from services.core.errors import AuthFailed, Unreachable
 from services.health.run import Status
 from services.host.doctor import DoctorReport, run_doctor
 from services.host.files import HostFile, read_file
@@ -39,6 +40,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 async def run(args: argparse.Namespace, session: Session) -> int:
+    try:
+        return await _run(args, session)
+    except (Unreachable, AuthFailed) as exc:
+        if args.action == "doctor":
+            raise
+        raise type(exc)(f"{str(exc).rstrip('.')}; `ttes-console host doctor` asks AWS why.") from None
+
+
+async def _run(args: argparse.Namespace, session: Session) -> int:
     profile = session.profile
     if args.action == "cat":
         if not args.path:

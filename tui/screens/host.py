@@ -109,6 +109,7 @@ class HostScreen(Screen[None]):
             overview = await load_overview(self.profile)
         except ConsoleError as exc:
             facts.update(Text(f"{exc}\nd asks AWS why SSH fails.", style="bold"))
+            self.query_one("#host-top", VerticalScroll).border_title = "Host · not reachable"
             return
         self.overview = overview
         self.query_one("#host-top", VerticalScroll).border_title = f"Host · {overview.host} · {overview.status.nagios}"
