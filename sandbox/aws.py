@@ -123,6 +123,10 @@ def deploy(ctx: SandboxContext) -> None:
     # client's model would add ~0.4 s to every start.
     cfn = _client(ctx, "cloudformation")
     params = dict(STACK_PARAMETERS, Domain=ctx.domain)
+    if ctx.scenario("ssh-blocked"):
+        from sandbox.context import BLOCKED_SSH_RANGE
+
+        params["SSHLocation"] = BLOCKED_SSH_RANGE
     cfn.create_stack(
         StackName=ctx.stack_name,
         TemplateBody=template_body(),

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 ACCOUNT_ID = "123456789012"  # moto's default account
+BLOCKED_SSH_RANGE = "203.0.113.0/24"  # scenario ssh-blocked: the template's SSHLocation
 STACK_NAME = "ttes-demo"
 REGION = "eu-west-1"
 DOMAIN = "demo.ttes.test"
@@ -33,6 +34,7 @@ class SandboxContext:
     environ: dict[str, str] = field(default_factory=dict)
     ca: Any = None  # trustme.CA, made on first use by ca_for()
     ca_file: Path | None = None
+    served_cert: Any = None  # trustme.LeafCert the HTTPS part serves, made on first use by web.served_leaf()
     started: float = field(default_factory=time.time)  # the story in sandbox/history.py counts back from here
     history: bool = True  # tell that story in every source (tests that count their own records turn it off)
 

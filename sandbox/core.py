@@ -35,6 +35,10 @@ SCENARIOS = (
     "aws-throttle",
     "update-fails",
     "read-only-iam",
+    "ssh-blocked",
+    "instance-impaired",
+    "cert-not-reloaded",
+    "disk-full",
 )
 
 
@@ -43,11 +47,12 @@ def _stages() -> list[list[SandboxPart]]:
     # Imported here: each part pulls its protocol library (moto, amqtt, asyncssh) when it loads.
     from sandbox.aws import AwsPart
     from sandbox.dns import DnsPart
+    from sandbox.ec2_host import HostAwsPart
     from sandbox.mqtt import MqttPart
     from sandbox.ssh import SshPart
     from sandbox.web import WebPart
 
-    return [[AwsPart(), DnsPart(), WebPart(), SshPart(story=True)], [MqttPart()]]
+    return [[AwsPart(), DnsPart(), WebPart(), SshPart(story=True)], [MqttPart(), HostAwsPart()]]
 
 
 class Sandbox:

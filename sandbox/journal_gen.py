@@ -114,9 +114,42 @@ class JournalGen:
         # come from a pool of ORDINARY_VARIANTS (still a pure function of the seqnum), and the
         # journald fields around MESSAGE are encoded once per (PRIORITY, SYSLOG_IDENTIFIER).
         self._ordinary_json: dict[int, str] = {}
-        self._middle: dict[tuple[int, str], str] = {}
+        self._middle: dict[tuple[int, str, str], str] = {}
         self._mono_base = int((self.t0 - 86_400) * 1_000_000)
         self._n = len(self.prelude)
+        # A restart writes systemd's and the stack's start-up lines at the journal's head and
+        # starts a new invocation: seqnum -> entry, and (first seqnum, InvocationID) pairs.
+        self._inserted: dict[int, tuple[object, int, str]] = {}
+        self._invocations: list[tuple[int, str]] = [(1, INVOCATION_ID)]
+
+    def restart(self, invocation_id: str, now: float | None = None) -> int:
+        """Write a restart's lines from the next seqnum on; returns the first new invocation's seqnum."""
+        seq = self.head(now) + 1
+        before = [
+            (f"Stopping The Things Stack ({self.unit})...", 6, "systemd"),
+            (_tts("INFO", "Received signal, exiting...", "cmd", {"signal": "terminated"}), 6, "tti-lw-stack"),
+            (f"{self.unit}: Deactivated successfully.", 6, "systemd"),
+            ("Stopped The Things Stack.", 6, "systemd"),
+        ]
+        after = [("Started The Things Stack.", 6, "systemd")]
+        after += [(_tts(*line), 6, "tti-lw-stack") for line in _STARTUP]
+        for entry in before:
+            self._inserted[seq] = entry
+            seq += 1
+        self._invocations.append((seq, invocation_id))
+        first = seq
+        for entry in after:
+            self._inserted[seq] = entry
+            seq += 1
+        return first
+
+    def invocation(self, seq: int) -> str:
+        """The unit invocation entry ``seq`` belongs to."""
+        current = INVOCATION_ID
+        for start, invocation in self._invocations:
+            if seq >= start:
+                current = invocation
+        return current
 
     # --- what exists ----------------------------------------------------------------------
 
@@ -153,6 +186,8 @@ class JournalGen:
 
     def message(self, seq: int) -> tuple[object, int, str]:
         """(MESSAGE value, PRIORITY, SYSLOG_IDENTIFIER) of entry ``seq``."""
+        if seq in self._inserted:
+            return self._inserted[seq]
         if seq <= self._n:
             _, message, priority, ident = self.prelude[seq - 1]
             return message, priority, ident
@@ -273,7 +308,7 @@ class JournalGen:
         own = seq - self._n  # the entry's place after the prelude decides what it says
         block = own >> 2
         garbage = self._garbage_every and own % self._garbage_every == 0
-        plain = own > len(_STARTUP) and not garbage and own not in self.overrides
+        plain = own > len(_STARTUP) and not garbage and own not in self.overrides and seq not in self._inserted
         if plain and _mix(block) % 61 and "service-down" not in self.scenarios:
             key = _mix(own) % ORDINARY_VARIANTS
             message_json = self._ordinary_json.get(key)
@@ -283,9 +318,10 @@ class JournalGen:
         else:
             message, priority, ident = self.message(seq)
             message_json = json.dumps(message)
-        middle = self._middle.get((priority, ident))
+        invocation = self.invocation(seq) if len(self._invocations) > 1 else INVOCATION_ID
+        middle = self._middle.get((priority, ident, invocation))
         if middle is None:
-            middle = self._middle[(priority, ident)] = self._journald_fields(priority, ident)
+            middle = self._middle[(priority, ident, invocation)] = self._journald_fields(priority, ident, invocation)
         rt = self.realtime_us(seq)
         mono = rt - self._mono_base
         return (
@@ -294,7 +330,7 @@ class JournalGen:
             f'{middle},"MESSAGE":{message_json}}}\n'
         ).encode()
 
-    def _journald_fields(self, priority: int, ident: str) -> str:
+    def _journald_fields(self, priority: int, ident: str, invocation: str = INVOCATION_ID) -> str:
         systemd = ident == "systemd"
         pid = 1 if systemd else PID
         unit_fields = (
@@ -309,7 +345,7 @@ class JournalGen:
             f'"_HOSTNAME":"{HOSTNAME}","PRIORITY":"{priority}","SYSLOG_FACILITY":"3","SYSLOG_IDENTIFIER":"{ident}",'
             f'"_PID":"{pid}","_UID":"0","_GID":"0","_CAP_EFFECTIVE":"1ffffffffff",'
             f'"_SYSTEMD_CGROUP":"/system.slice/{self.unit}","_SYSTEMD_SLICE":"system.slice",'
-            f'"_SYSTEMD_INVOCATION_ID":"{INVOCATION_ID}",{unit_fields}'
+            f'"_SYSTEMD_INVOCATION_ID":"{invocation}",{unit_fields}'
         )
 
 

@@ -3,7 +3,10 @@
 It has its own host key (written to ``known_hosts`` in the workdir) and accepts one client key
 (``ssh_client_key``). Scenarios: ``ssh-flaky`` drops every connection after 2–4 s and raises the
 live rate to ~500 entries/s; ``log-garbage`` mixes hostile entries in; ``service-down`` has the
-unit failed, with systemd's exit lines at the end of the journal.
+unit failed, with systemd's exit lines at the end of the journal. ``ssh-blocked``: port 22 refuses
+(the profile points at a port nothing listens on). The instance's files and commands
+(``/tti``, ``df``, ``ss``…, ``systemctl restart``) come from :mod:`sandbox.host_shell`, over exec
+and over SFTP (chrooted to the host root, root-only files refused as on the AMI).
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import time
 from typing import Any
 
 from sandbox.context import SandboxContext
+from sandbox.host_files import build_host_root, restart_log
+from sandbox.host_shell import HostShell, UnitState
 from sandbox.journal_gen import UNIT, JournalGen
 from sandbox.journalctl import JournalctlUsage, first_seq, last_seq, parse_journalctl, select, unit_matches
 
@@ -70,6 +75,9 @@ class SshPart:
         self.gen = JournalGen(
             t0=t0, scenarios=ctx.scenarios, backlog=self._backlog, rate=rate, prelude=prelude, overrides=overrides
         )
+        self.unit = UnitState(active_since=self.gen.t0 - self.gen.backlog * 0.8)
+        self.host_root = build_host_root(ctx.workdir / "host", acme_pem=_acme_pem(ctx), t0=self.gen.t0)
+        self.shell = HostShell(self.host_root, boot_time=self.gen.t0 - 9 * 86400, disk_full=ctx.scenario("disk-full"))
         host_key = asyncssh.generate_private_key("ssh-ed25519")
         client_key = asyncssh.generate_private_key("ssh-ed25519", comment="ttes-console sandbox")
         self.client_key_path = ctx.workdir / "ssh_client_key"
@@ -98,6 +106,7 @@ class SshPart:
             server_host_keys=[host_key],
             authorized_client_keys=authorized,
             process_factory=self._handle,
+            sftp_factory=_sftp_factory(self.shell),
             encoding=None,
             keepalive_interval=15,
         )
@@ -106,6 +115,9 @@ class SshPart:
         self.known_hosts_path = ctx.workdir / "known_hosts"
         public = host_key.export_public_key().decode().strip()
         self.known_hosts_path.write_text(f"[127.0.0.1]:{self.port} {public}\n")
+        self.profile_port = _closed_port() if ctx.scenario("ssh-blocked") else self.port
+        if self.profile_port != self.port:
+            self.known_hosts_path.write_text(f"[127.0.0.1]:{self.profile_port} {public}\n")
 
     async def stop(self) -> None:
         for conn in list(self._conns):
@@ -118,7 +130,7 @@ class SshPart:
         return {
             "ssh": {
                 "host": "127.0.0.1",
-                "port": self.port,
+                "port": self.profile_port,
                 "user": "ec2-user",
                 "identity_file": str(self.client_key_path),
                 "known_hosts": str(self.known_hosts_path),
@@ -134,8 +146,10 @@ class SshPart:
         except ValueError:
             argv = []
         status = 127
+        as_root = False
         try:
             if argv[:1] == ["sudo"]:
+                as_root = True
                 argv = argv[1:]
                 interactive = True
                 while argv and argv[0].startswith("-"):
@@ -151,10 +165,11 @@ class SshPart:
             if argv[:1] == ["journalctl"]:
                 status = await self._journalctl(process, argv[1:])
             elif argv[:1] == ["systemctl"]:
-                status = self._systemctl(process, argv[1:])
+                status = self._systemctl(process, argv[1:], as_root)
             else:
-                name = argv[0] if argv else "sh"
-                process.stderr.write(f"bash: {name}: command not found\n".encode())
+                status, out, err = self.shell.run(argv or ["sh"], as_root=as_root)
+                process.stdout.write(out)
+                process.stderr.write(err)
         except (BrokenPipeError, ConnectionError, OSError):
             status = 141
         except Exception as exc:  # any asyncssh channel error ends this one command
@@ -210,7 +225,7 @@ class SshPart:
                 pass
         stopped.set()
 
-    def _systemctl(self, process: Any, args: list[str]) -> int:
+    def _systemctl(self, process: Any, args: list[str], as_root: bool = False) -> int:
         assert self._ctx is not None and self.gen is not None
         verb = args[0] if args else ""
         units = [
@@ -218,18 +233,32 @@ class SshPart:
         ]
         known = bool(units) and all(unit_matches(self.gen, u) for u in units)
         down = self._ctx.scenario("service-down")
+        running, sub = self.unit.active_state()
+        if verb == "restart":
+            if not known:
+                process.stderr.write(f"Failed to restart {units[0] if units else ''}: Unit not found.\n".encode())
+                return 5
+            if not as_root:
+                process.stderr.write(f"Failed to restart {units[0]}: Access denied\n".encode())
+                return 4
+            invocation = self.unit.restart()
+            self.gen.restart(invocation)
+            log = self.host_root / "tti" / "bootstrap" / f"restart-{self.unit.restarts + 2}.log"
+            log.write_text(restart_log(time.time(), "requested over SSH"))
+            return 0
         if verb == "is-active":
-            state = ("failed" if down else "active") if known else "inactive"
+            state = ("failed" if down else running) if known else "inactive"
             process.stdout.write(f"{state}\n".encode())
             return 0 if state == "active" else 3
         if verb == "show":
-            started = self.gen.t0 - self.gen.backlog * 0.8
+            started = self.unit.active_since
             failed_at = self.gen.t0 - 2
             props = {
                 "Id": units[0] if units else "",
                 "LoadState": "loaded" if known else "not-found",
-                "ActiveState": ("failed" if down else "active") if known else "inactive",
-                "SubState": ("failed" if down else "running") if known else "dead",
+                "ActiveState": ("failed" if down else running) if known else "inactive",
+                "SubState": ("failed" if down else sub) if known else "dead",
+                "InvocationID": self.unit.invocation_id if known else "",
                 "Result": "exit-code" if down else "success",
                 "MainPID": "0" if down or not known else "2417",
                 "ExecMainStatus": "255" if down else "0",
@@ -249,6 +278,50 @@ class SshPart:
             return 0
         process.stderr.write(f"Unknown command verb '{verb}'.\n".encode())
         return 1
+
+
+def _acme_pem(ctx: SandboxContext) -> bytes:
+    """The ACME cache's file: the served certificate, or with ``cert-not-reloaded`` a renewed one."""
+    from datetime import UTC, datetime, timedelta
+
+    from sandbox.web import served_leaf
+
+    leaf = served_leaf(ctx)
+    if ctx.scenario("cert-not-reloaded"):
+        now = datetime.now(UTC)
+        leaf = ctx.sandbox_ca().issue_cert(
+            ctx.domain, not_before=now - timedelta(hours=2), not_after=now + timedelta(days=90)
+        )
+    pem: bytes = leaf.private_key_and_cert_chain_pem.bytes()
+    return pem
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released): connections are refused."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def _sftp_factory(shell: HostShell) -> Any:
+    """asyncssh's SFTP server chrooted to the host root; read-only; root's files refused."""
+    import asyncssh
+
+    class _Sftp(asyncssh.SFTPServer):
+        def __init__(self, chan: Any) -> None:
+            super().__init__(chan, chroot=str(shell.root).encode())
+
+        def open(self, path: bytes, pflags: int, attrs: Any) -> Any:
+            if pflags & ~asyncssh.FXF_READ:
+                raise asyncssh.SFTPPermissionDenied("Read-only file system")
+            if not shell.readable(path.decode(errors="replace"), as_root=False):
+                raise asyncssh.SFTPPermissionDenied("Permission denied")
+            return super().open(path, pflags, attrs)
+
+    return _Sftp
 
 
 def _systemd_time(epoch: float) -> str:

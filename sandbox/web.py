@@ -2,7 +2,7 @@
 
 HTTPS serves ``/console`` (an HTML page) and ``/healthz`` (a health document like TTS's, one
 ``"OK"`` per component). Plaintext redirects to https. Scenarios: ``cert-expiring`` (10 days
-left), ``cert-expired``, ``plaintext-open`` (plaintext serves the console with 200).
+left), ``cert-expired``, ``cert-not-reloaded`` (30 days left; a renewed one waits in /tti/acme), ``plaintext-open`` (plaintext serves the console with 200).
 """
 
 from __future__ import annotations
@@ -28,10 +28,21 @@ def validity(ctx: SandboxContext, now: datetime | None = None) -> tuple[datetime
     now = now or datetime.now(UTC)
     if ctx.scenario("cert-expired"):
         return now - timedelta(days=92), now - timedelta(days=2)
+    if ctx.scenario("cert-not-reloaded"):
+        # autocert renewed at 30 days left (the renewed one is in /tti/acme); this one is still served.
+        return now - timedelta(days=60), now + timedelta(days=30, hours=12)
     if ctx.scenario("cert-expiring"):
         # Half a day beyond 10 days so "10 days left" does not flip while the demo runs.
         return now - timedelta(days=80), now + timedelta(days=10, hours=12)
     return now - timedelta(days=1), now + timedelta(days=89, hours=12)
+
+
+def served_leaf(ctx: SandboxContext) -> Any:
+    """The certificate the HTTPS part serves (the SSH part puts the same one in /tti/acme)."""
+    if ctx.served_cert is None:
+        not_before, not_after = validity(ctx)
+        ctx.served_cert = ctx.sandbox_ca().issue_cert(ctx.domain, not_before=not_before, not_after=not_after)
+    return ctx.served_cert
 
 
 def _response(status: str, headers: dict[str, str], body: bytes) -> bytes:
@@ -66,12 +77,11 @@ class WebPart:
         self._servers: list[asyncio.Server] = []
 
     async def start(self, ctx: SandboxContext) -> None:
-        ca = ctx.sandbox_ca()
+        ctx.sandbox_ca()
         self.ca_file = str(ctx.ca_file)
         self.domain = ctx.domain
         self.plaintext_open = ctx.scenario("plaintext-open")
-        not_before, not_after = validity(ctx)
-        leaf = ca.issue_cert(ctx.domain, not_before=not_before, not_after=not_after)
+        leaf = served_leaf(ctx)
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         leaf.configure_cert(context)
         tls_server = await asyncio.start_server(self._serve_https, "127.0.0.1", 0, ssl=context)

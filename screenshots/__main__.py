@@ -161,6 +161,10 @@ async def screens_with_their_own_sandbox(names: list[str]) -> None:
         from screenshots.make_snapshots import snapshot_screen_svg
 
         print(await snapshot_screen_svg(HERE / "snapshots.svg"))
+    if not names or "host" in names:
+        from screenshots.host_shots import save_host_screenshots
+
+        print(*await save_host_screenshots(HERE), sep="\n")
     if not names or "changeset" in names:
         from screenshots.changeset_shots import save_all_changeset_screenshots
 

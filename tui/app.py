@@ -31,6 +31,7 @@ class TtesConsoleApp(ShowsWorkerFailures, App[int]):
         Binding("question_mark,f1", "help", "Help"),
         Binding("s", "snapshots", "Snapshots"),
         Binding("c", "change_set", "Change set"),
+        Binding("h", "host", "Host"),
     ]
 
     def __init__(self, profile: Profile, *, read_only: bool = False, clients: AwsClients | None = None) -> None:
@@ -92,3 +93,14 @@ class TtesConsoleApp(ShowsWorkerFailures, App[int]):
 
     def on_snapshots_handed_off(self, message: SnapshotsHandedOff) -> None:
         self.snapshot_handoff = self.snapshot_handoff.merged(message.handoff)
+
+    def action_host(self) -> None:
+        from tui.screens.host import HostScreen
+
+        if not isinstance(self.screen, HostScreen):
+            self.push_screen(HostScreen(self.profile, read_only=self.read_only))
+
+    def action_doctor(self) -> None:
+        from tui.screens.host_dialogs import DoctorScreen
+
+        self.push_screen(DoctorScreen(self.profile))

@@ -16,6 +16,8 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("Show Timeline", "screen.show_tab('timeline')", "What changed, and when: every source on one time axis"),
     ("Snapshots", "app.snapshots", "RDS snapshots and ElastiCache backups"),
     ("Change set", "app.change_set", "Plan, review and apply a stack update"),
+    ("Host", "app.host", "The instance: facts, /tti, certificates, restart the service"),
+    ("Why can't I SSH?", "app.doctor", "Ask AWS (read-only) what blocks SSH to the instance"),
     ("Help", "app.help", "Every key"),
 )
 

@@ -39,6 +39,7 @@ class SshSettings:
     jump_host: str = ""  # OpenSSH ProxyJump syntax: [user@]host[:port][,…]; unset: ~/.ssh/config's
     unit: str = "lorawan-stack.service"
     connect_timeout: float = 10.0
+    source_address: str = ""  # your public address, for `host doctor` (default: ask host.myip_url)
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,14 @@ class SnapshotSettings:
 
 
 @dataclass(frozen=True)
+class HostSettings:
+    """The host capability: how `host doctor` learns the operator's public address."""
+
+    myip_url: str = "https://checkip.amazonaws.com"  # answers the caller's address as plain text
+    restart_timeout: float = 90.0  # how long a restarted unit may take to be active again
+
+
+@dataclass(frozen=True)
 class Profile:
     """One deployment: a stack in a region and how to reach its parts."""
 
@@ -106,6 +115,7 @@ class Profile:
     iot: IotSettings = field(default_factory=IotSettings)
     journal: JournalSettings = field(default_factory=JournalSettings)
     snapshots: SnapshotSettings = field(default_factory=SnapshotSettings)
+    host: HostSettings = field(default_factory=HostSettings)
 
 
 SECTIONS: dict[str, type[Any]] = {
@@ -115,6 +125,7 @@ SECTIONS: dict[str, type[Any]] = {
     "iot": IotSettings,
     "journal": JournalSettings,
     "snapshots": SnapshotSettings,
+    "host": HostSettings,
 }
 _IOT_AUTH = ("websocket", "mtls")
 

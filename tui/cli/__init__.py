@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "snapshot": "tui.cli.snapshot_cmd",
     "timeline": "tui.cli.timeline_cmd",
     "report": "tui.cli.report_cmd",
+    "host": "tui.cli.host_cmd",
 }
 
 SUMMARIES: dict[str, str] = {
@@ -49,6 +50,7 @@ SUMMARIES: dict[str, str] = {
     "snapshot": "create | list RDS snapshots and ElastiCache backups of the stack's databases",
     "timeline": "what changed, all sources in time order",
     "report": "a Markdown hand-over of the last hours",
+    "host": "the host's facts and /tti; host cat PATH; host restart --confirm STACK; host doctor",
 }
 
 EPILOG = """\

@@ -78,6 +78,7 @@ class CheckDetailsScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close"),
         Binding("q", "close", "Close", show=False),
+        Binding("d", "doctor", "Why can't I SSH?"),
     ]
 
     def __init__(self, result: CheckResult) -> None:
@@ -97,3 +98,11 @@ class CheckDetailsScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.result.name == "ssh" if action == "doctor" else True
+
+    def action_doctor(self) -> None:
+        from tui.screens.host_dialogs import DoctorScreen
+
+        self.app.push_screen(DoctorScreen(self.app.profile))  # type: ignore[attr-defined]

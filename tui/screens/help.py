@@ -24,6 +24,7 @@ SOURCES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("Timeline (5)", (("tui.panes.timeline", "TimelinePane"),)),
     ("Snapshots (s)", (("tui.screens.snapshots", "SnapshotScreen"),)),
     ("Change set (c)", (("tui.screens.changeset", "ChangeSetScreen"),)),
+    ("Host (h)", (("tui.screens.host", "HostScreen"),)),
 )
 EXTRA = {
     "Everywhere": (("ctrl+p", "command palette"), ("tab", "next pane")),
