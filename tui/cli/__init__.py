@@ -11,12 +11,12 @@ import argparse
 import asyncio
 import importlib
 import os
-import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from services.core.errors import ConsoleError
+from tui.cli import signals
 
 __all__ = ["main"]
 
@@ -53,7 +53,8 @@ exit codes:
   1    the command failed; stderr says why in one sentence (check: a WARNING)
   2    bad usage or configuration (check: a CRITICAL; apply: the update rolled back)
   3    check: a check could not run (UNKNOWN)
-  130  interrupted (Ctrl-C)
+  129  ended by SIGHUP (the terminal closed), 143 by SIGTERM, 130 by Ctrl-C or SIGINT;
+       each ends cleanly: terminal restored, remote commands ended, the demo's files removed
 
 configuration: $TTES_CONSOLE_CONFIG or ~/.config/ttes-console/config.toml (--config PATH).
 AWS credentials come from boto3's chain (env, profiles, SSO, instance role), never the file.
@@ -117,18 +118,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.demo_scenario and not args.demo and args.command != "sandbox":
         print("ttes-console: --demo-scenario needs --demo (or the demo command).", file=sys.stderr)
         return 2
-    # A closed pipe (`… | head`) ends the program quietly, like other Unix tools.
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    signals.install()
     try:
         if args.command in (None, "demo"):
             from tui.cli.interactive import run_interactive
 
             return run_interactive(args)
         module = importlib.import_module(COMMANDS[args.command])
+        if getattr(module, "STREAMS_TO_STDOUT", False):
+            signals.restore_sigpipe()
         _warm_up(getattr(module, "WARM_IMPORTS", ("boto3",)))
         from tui.cli.session import open_session
 
-        async def run() -> int:
+        async def body() -> int:
             if not getattr(module, "NEEDS_SESSION", True):
                 code0: int = await module.run(args, None)
                 return code0
@@ -136,7 +138,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                 code: int = await module.run(args, session)
                 return code
 
+        async def run() -> int:
+            # A signal cancels the command: its finally blocks close SSH channels and stop the demo.
+            task = asyncio.current_task()
+            assert task is not None
+            with signals.on_signals(lambda signum: task.cancel()) as received:
+                try:
+                    code = await body()
+                except asyncio.CancelledError:
+                    if not received:
+                        raise
+                return signals.exit_code(received[0]) if received else code
+
         return asyncio.run(run())
+    except signals.Terminated as exc:
+        return signals.exit_code(exc.signum)
     except ConsoleError as exc:
         print(f"ttes-console: {exc}", file=sys.stderr)
         return 2 if _is_usage(exc) else 1

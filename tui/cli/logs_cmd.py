@@ -16,6 +16,9 @@ from services.journal.parse import LEVELS, JournalEntry, level_at_least, normali
 from tui.cli.batch_output import BatchOutput
 from tui.cli.session import Session
 
+# A closed pipe (`… | head`) ends the command quietly, as it does other Unix filters.
+STREAMS_TO_STDOUT = True
+
 _UNSAFE_JSON = re.compile("[\x7f-\x9f\u2028\u2029]")
 
 

@@ -27,6 +27,9 @@ from tui.cli.batch_output import BatchOutput
 from tui.cli.session import Session
 from widgets.text import clean
 
+# A closed pipe (`… | head`) ends the command quietly, as it does other Unix filters.
+STREAMS_TO_STDOUT = True
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--app", metavar="ID", help="only this application")
