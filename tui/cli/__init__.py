@@ -138,19 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 code: int = await module.run(args, session)
                 return code
 
-        async def run() -> int:
-            # A signal cancels the command: its finally blocks close SSH channels and stop the demo.
-            task = asyncio.current_task()
-            assert task is not None
-            with signals.on_signals(lambda signum: task.cancel()) as received:
-                try:
-                    code = await body()
-                except asyncio.CancelledError:
-                    if not received:
-                        raise
-                return signals.exit_code(received[0]) if received else code
-
-        return asyncio.run(run())
+        # A signal cancels the command: its finally blocks close SSH channels and stop the demo.
+        return asyncio.run(signals.run_until_signal(body()))
     except signals.Terminated as exc:
         return signals.exit_code(exc.signum)
     except ConsoleError as exc:

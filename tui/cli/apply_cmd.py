@@ -63,8 +63,12 @@ async def run(args: argparse.Namespace, session: Session) -> int:
     guard = await check_snapshot_guard(clients, plan)
     try:
         execution = await execute_change_set(
-            clients, plan, read_only=session.read_only, confirm=args.confirm,
-            allow_without_snapshot=args.allow_without_snapshot, guard=guard,
+            clients,
+            plan,
+            read_only=session.read_only,
+            confirm=args.confirm,
+            allow_without_snapshot=args.allow_without_snapshot,
+            guard=guard,
         )
     except ExecutionRefused as exc:
         if guard.blocked and guard.sentence in str(exc):
@@ -83,9 +87,19 @@ async def run(args: argparse.Namespace, session: Session) -> int:
             print(f"\r{progress.status_line}\x1b[K", end="", file=sys.stderr, flush=True)
     assert final is not None
     if args.json:
-        print(json.dumps({"status": final.stack_status, "succeeded": final.succeeded,
-                          "rolled_back": final.rolled_back, "failures": list(final.failures),
-                          "outputs": dict(final.outputs), "elapsed": round(final.elapsed, 1)}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "status": final.stack_status,
+                    "succeeded": final.succeeded,
+                    "rolled_back": final.rolled_back,
+                    "failures": list(final.failures),
+                    "outputs": dict(final.outputs),
+                    "elapsed": round(final.elapsed, 1),
+                }
+            ),
+            flush=True,
+        )
     else:
         if sys.stderr.isatty():
             print(file=sys.stderr)
@@ -105,4 +119,3 @@ def render_result(final: UpdateProgress) -> str:
         lines += [f"  {k:<20} {clean(v)}" for k, v in final.outputs.items()]
         lines += ["Next steps", *(f"  {s}" for s in POST_UPDATE_CHECKLIST)]
     return "\n".join(lines)
-

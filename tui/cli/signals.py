@@ -14,13 +14,23 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
 ENDING_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 
-__all__ = ["ENDING_SIGNALS", "Terminated", "exit_code", "install", "on_signals", "restore_sigpipe"]
+__all__ = [
+    "ENDING_SIGNALS",
+    "Terminated",
+    "exit_code",
+    "install",
+    "on_signals",
+    "restore_sigpipe",
+    "run_until_signal",
+]
+RECANCEL_SECONDS = 1.0
 
 
 class Terminated(BaseException):
@@ -80,3 +90,28 @@ def on_signals(callback: Callable[[int], object]) -> Iterator[list[int]]:
             loop.remove_signal_handler(sig)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         install()
+
+
+async def run_until_signal(command: Coroutine[Any, Any, int]) -> int:
+    """Run a command's coroutine; an ending signal cancels it and the exit code is 128+signal.
+
+    The command runs as its own task and is cancelled again until it has ended: Python 3.11's
+    ``asyncio.wait_for`` drops a cancellation that arrives as its inner future completes, which
+    in a busy stream (``logs -f`` in a flood) is most of the time.
+    """
+    task = asyncio.ensure_future(command)
+    ended = asyncio.Event()
+    with on_signals(lambda signum: ended.set()) as received:
+        waiter = asyncio.ensure_future(ended.wait())
+        try:
+            await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiter.cancel()
+        if not received:
+            return task.result()
+        while not task.done():
+            task.cancel()
+            await asyncio.wait({task}, timeout=RECANCEL_SECONDS)
+        if not task.cancelled():
+            task.exception()  # whatever the clean-up raised: the signal decides the exit code
+        return exit_code(received[0])
