@@ -40,6 +40,14 @@ BACKPRESSURE_SECONDS = 1.0
 BATCH_ITEMS = 500
 BATCH_SECONDS = 0.05
 CONNECT_TIMEOUT = 20.0
+# The broker's PINGRESP queues behind every message it has for us: in a flood (or while this client
+# holds awscrt's thread for backpressure) awscrt's 3 s default expired, and it dropped a working
+# connection, which then redelivered its unacknowledged messages. Under keep_alive_secs, as awscrt requires.
+PING_TIMEOUT_MS = 30_000
+# awscrt's reconnect delay doubles from min to max and, with a broker that never stays up long,
+# never comes back down: each short outage then cost the full maximum. One second flat keeps a
+# lost connection's gap near the outage itself; AWS IoT allows far more connects than that.
+RECONNECT_SECONDS = 1
 SWITCH_INTERVAL = 0.001  # seconds; see UplinkFeed.connect
 SHARED_SILENCE_SECONDS = 15.0  # see silence_hint
 
@@ -235,8 +243,9 @@ class UplinkFeed:
             ca_filepath=iot.ca_file or None,
             clean_session=False,
             keep_alive_secs=60,
-            reconnect_min_timeout_secs=1,
-            reconnect_max_timeout_secs=4,
+            ping_timeout_ms=PING_TIMEOUT_MS,
+            reconnect_min_timeout_secs=RECONNECT_SECONDS,
+            reconnect_max_timeout_secs=RECONNECT_SECONDS,
             enable_metrics_collection=False,
             on_connection_interrupted=lambda connection, error, **kw: self._set(index, "reconnecting", str(error)),
             on_connection_resumed=lambda connection, return_code, session_present, **kw: self._resumed(
