@@ -329,7 +329,20 @@ def main() -> int:
         )
         child = f"{profile_env}{sys.executable} {Path(__file__).resolve()} --tui-child {work} {port} {n}"
         subprocess.run(
-            ["tmux", "new-session", "-d", "-s", session, "-x", "200", "-y", "50", f"cd {ROOT} && {child}; sleep 2"],
+            [
+                "tmux",
+                "-L",
+                session,
+                "new-session",
+                "-d",
+                "-s",
+                session,
+                "-x",
+                "200",
+                "-y",
+                "50",
+                f"cd {ROOT} && {child}; sleep 2",
+            ],
             check=True,
         )
         deadline = time.time() + 60
@@ -337,7 +350,7 @@ def main() -> int:
             if time.time() > deadline:
                 raise SystemExit("the TUI did not connect within 60 s")
             time.sleep(0.1)
-        control = TmuxControl(session)
+        control = TmuxControl(session, socket=session)
         idle_sent = send_keys(control, session, 10)
         idle_handled = handled_keys(work)
         pub.start()
@@ -359,7 +372,7 @@ def main() -> int:
         tui = json.loads((work / "tui.json").read_text())
     finally:
         time.sleep(1.0 if os.environ.get("BENCH_PROFILE") else 0)
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        subprocess.run(["tmux", "-L", session, "kill-server"], capture_output=True)
         for proc in (bare, pub):
             if proc.is_alive():
                 proc.kill()

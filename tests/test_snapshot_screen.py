@@ -30,10 +30,6 @@ class Host(App[None]):
         self.push_screen(SnapshotScreen(self.profile, read_only=self.read_only))
 
 
-
-
-
-
 async def until(pilot: Pilot[None], condition: Callable[[], bool], steps: int = 300) -> bool:
     """Let the app run until ``condition`` holds (bounded, so a hang fails instead of blocking)."""
     for _ in range(steps):
