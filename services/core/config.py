@@ -67,6 +67,7 @@ class IotSettings:
     key_file: str = ""
     topic: str = "lorawan/{stack}/+/things/+/up"
     connections: int = 1
+    buffer_mb: int = 256  # the Uplinks tab's rows, in MB, besides their count
 
 
 @dataclass(frozen=True)
