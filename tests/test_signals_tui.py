@@ -53,6 +53,8 @@ class Terminal:
 
     def close(self) -> None:
         self.tmux("kill-server")
+        socket_path = Path(f"/tmp/tmux-{os.getuid()}") / self.socket  # tmux's default socket directory
+        socket_path.unlink(missing_ok=True)
 
 
 @pytest.fixture
