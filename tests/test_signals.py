@@ -76,6 +76,19 @@ def test_signal_ends_logs_follow_on_a_profile(sandbox: RunningSandbox, tmp_path:
     assert err.read_text() == ""
 
 
+def test_sigterm_ends_the_uplink_feed(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    proc, out, err = _start(["--config", str(sandbox.config_path), "uplinks"], tmp_path, sandbox.environ)
+    try:
+        _wait_for_output(out, proc)
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert code == 143
+    assert "Traceback" not in err.read_text() and "subscribed to" in err.read_text()
+
+
 def _ignores_sigpipe(pid: int) -> bool:
     """Whether the process ignores SIGPIPE (Python's own setting; a write to a closed socket is then EPIPE)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
