@@ -12,9 +12,10 @@ class TmuxControl:
     of CPU, which the polling loop would take from the machine it measures; here a capture is
     ~0.1 ms of the tmux server's time."""
 
-    def __init__(self, session: str) -> None:
+    def __init__(self, session: str, socket: str | None = None) -> None:
+        server = ["-L", socket] if socket else []  # a private tmux server: the operator's sessions are not touched
         self.proc = subprocess.Popen(
-            ["tmux", "-C", "attach", "-f", "no-output", "-t", session],
+            ["tmux", *server, "-C", "attach", "-f", "no-output", "-t", session],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,

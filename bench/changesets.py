@@ -28,12 +28,25 @@ def raw_change(i: int) -> dict[str, Any]:
     return {
         "Type": "Resource",
         "ResourceChange": {
-            "Action": "Modify", "LogicalResourceId": f"Resource{i}", "PhysicalResourceId": f"phys-{i}",
-            "ResourceType": TYPES[i % len(TYPES)], "Replacement": "True" if replaces else "False",
-            "PolicyAction": "ReplaceAndSnapshot" if replaces else "", "Scope": ["Properties"],
-            "Details": [{"Target": {"Attribute": "Properties", "Name": "Prop", "RequiresRecreation":
-                                    "Always" if replaces else "Never"},
-                         "Evaluation": "Static", "ChangeSource": "ParameterReference", "CausingEntity": "Param"}],
+            "Action": "Modify",
+            "LogicalResourceId": f"Resource{i}",
+            "PhysicalResourceId": f"phys-{i}",
+            "ResourceType": TYPES[i % len(TYPES)],
+            "Replacement": "True" if replaces else "False",
+            "PolicyAction": "ReplaceAndSnapshot" if replaces else "",
+            "Scope": ["Properties"],
+            "Details": [
+                {
+                    "Target": {
+                        "Attribute": "Properties",
+                        "Name": "Prop",
+                        "RequiresRecreation": "Always" if replaces else "Never",
+                    },
+                    "Evaluation": "Static",
+                    "ChangeSource": "ParameterReference",
+                    "CausingEntity": "Param",
+                }
+            ],
         },
     }
 
@@ -60,8 +73,10 @@ def main() -> None:
             plan.as_json()
 
         base, full = median_ms(baseline), median_ms(classified)
-        print(f"{n:>6} changes: classify + verdict + JSON {full:8.2f} ms   baseline (json decode) {base:8.2f} ms"
-              f"   ratio {full / base:5.1f}x")
+        print(
+            f"{n:>6} changes: classify + verdict + JSON {full:8.2f} ms   baseline (json decode) {base:8.2f} ms"
+            f"   ratio {full / base:5.1f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -44,6 +44,14 @@ class SandboxProcess:
         self.stop()
 
     def start(self) -> None:
+        """Start the child and wait for its profile; on any failure (or a signal) nothing is left behind."""
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
         cmd = [sys.executable, "-m", "sandbox", "--write-config", str(self.config_path), "--workdir", str(self.workdir)]
         cmd.append("--exit-with-parent")
         for name in self.scenarios:
@@ -57,9 +65,10 @@ class SandboxProcess:
             if self._proc.poll() is not None:
                 tail = self.log_path.read_text(errors="replace").strip().splitlines()[-1:]
                 why = tail[0] if tail else "no output"
+                if self._own_workdir:  # the log goes with the directory: quote it instead
+                    raise ConsoleError(f"The simulated deployment did not start: {why}")
                 raise ConsoleError(f"The simulated deployment did not start: {why} (log: {self.log_path}).")
             if time.monotonic() > deadline:
-                self.stop()
                 raise ConsoleError(f"The simulated deployment did not start within {START_TIMEOUT:.0f} s.")
             time.sleep(0.02)
         self.environ = read_env_file(env_path_for(self.config_path))

@@ -1,7 +1,9 @@
 """The journal view's model: a bounded buffer of entries, with level, filter, search, marks and rate.
 
 Plain Python (no Textual), so it can be tested and measured alone. Entries are kept in arrival
-order in a list of at most ``max_entries`` (the oldest dropped and counted); an entry's id is its
+order in a list of at most ``max_entries`` and ``max_bytes`` of text (the oldest dropped and
+counted: a journal of 1 MB messages must not take gigabytes before the count bound is reached;
+the messages are kept whole, for the fields view and saving, and cut only when drawn); an entry's id is its
 absolute position since the buffer began, so ids stay valid while old entries are dropped.
 ``visible`` lists the ids that pass the minimum level and the filter, one scroll position each
 (wrapping is the painter's business: it wraps only the entries on screen).
@@ -17,10 +19,12 @@ are an ``array`` of machine integers rather than a list of int objects.
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from array import array
 from bisect import bisect_left
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, Protocol
@@ -31,6 +35,8 @@ LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")
 RANK = {name: i for i, name in enumerate(LEVELS)}
 MAX_CHARS = 4000  # longer messages are cut for display (the fields view and saved files have them whole)
 RATE_SECONDS = 2.0
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+ROW_OVERHEAD = 200  # the tuple, the timestamp and level objects, the visible id: bytes per entry besides text
 
 
 class JournalLine(Protocol):
@@ -98,6 +104,17 @@ def plain_line(entry: JournalLine, *, timestamps: bool, cut: bool = True) -> str
     return neutralise(f"{ts}{entry.level:<5} {ns}{message}{more}" + (f"  {extra[:MAX_CHARS]}" if extra else ""))
 
 
+def row_bytes(row: tuple[Any, ...]) -> int:
+    """About what a kept row costs: its text (message, fields) plus a fixed overhead per entry."""
+    size = ROW_OVERHEAD
+    for value in row:
+        if isinstance(value, str):
+            size += len(value)
+        elif isinstance(value, tuple):
+            size += sum(len(k) + len(v) if isinstance(v, str) else len(k) + 16 for k, v in value)
+    return size
+
+
 def compile_pattern(text: str) -> re.Pattern[str] | None:
     """Smart case: a pattern without capitals ignores case. Raises ``re.error``."""
     return re.compile(text, 0 if text != text.lower() else re.IGNORECASE) if text else None
@@ -106,9 +123,12 @@ def compile_pattern(text: str) -> re.Pattern[str] | None:
 class JournalBuffer:
     """Entries, the visible subset and where each visible entry starts on screen."""
 
-    def __init__(self, max_entries: int = 100_000) -> None:
+    def __init__(self, max_entries: int = 100_000, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.max_entries = max(1, max_entries)
+        self.max_bytes = max(1, max_bytes)
         self.entries: list[tuple[Any, ...]] = []  # as_row() of each entry
+        self.sizes: deque[int] = deque()  # row_bytes() of each entry, in step with entries
+        self.bytes = 0
         self._kind: Any = None  # the entries' class, which has from_row()
         self.base = 0  # id of entries[0]
         self.visible: array[int] = array("q")  # ids passing level and filter, ascending
@@ -139,15 +159,27 @@ class JournalBuffer:
         else:
             self._kind, rows = type(entries[0]), [entry.as_row() for entry in entries]
         self.entries.extend([("", *row[1:]) for row in rows])  # without the cursor (ROW_CURSOR)
+        sizes = [row_bytes(row) for row in rows]
+        self.sizes.extend(sizes)
+        self.bytes += sum(sizes)
         if self.filter is None and self.min_level == "DEBUG":
             self.visible.extend(range(first, first + len(rows)))
         else:
             self.visible.extend(first + offset for offset, row in enumerate(rows) if self.passes(row))
-        overflow = len(self.entries) - self.max_entries
-        return self._evict(overflow) if overflow > 0 else 0
+        count = max(0, len(self.entries) - self.max_entries)
+        if self.bytes > self.max_bytes:  # then the oldest go until the rest fits (the newest is always kept)
+            freed = sum(itertools.islice(self.sizes, 0, count))
+            for size in itertools.islice(self.sizes, count, len(self.sizes) - 1):
+                if self.bytes - freed <= self.max_bytes:
+                    break
+                freed += size
+                count += 1
+        return self._evict(count) if count > 0 else 0
 
     def clear(self) -> None:
         self.entries.clear()
+        self.sizes.clear()
+        self.bytes = 0
         del self.visible[:]
         self.base = 0
         self.cursor = None
@@ -155,6 +187,8 @@ class JournalBuffer:
 
     def _evict(self, count: int) -> int:
         del self.entries[:count]
+        for _ in range(count):
+            self.bytes -= self.sizes.popleft()
         self.base += count
         self.dropped += count
         cut = bisect_left(self.visible, self.base)
@@ -205,7 +239,7 @@ class JournalBuffer:
         """Rate, buffer use, drops and the active level, filter and search."""
         parts = [
             f"{self.entries_per_second():,.0f}/s",
-            f"{len(self.entries):,}/{self.max_entries:,} ({100 * len(self.entries) // self.max_entries}%)",
+            f"{len(self.entries):,}/{self.max_entries:,} ({self.fill_percent()}%)",
             f"dropped {self.dropped:,}",
         ]
         if self.min_level != "DEBUG":
@@ -215,6 +249,10 @@ class JournalBuffer:
         if self.search_text:
             parts.append(f"find {neutralise(self.search_text)}")
         return parts
+
+    def fill_percent(self) -> int:
+        """How full the buffer is, by entries or by bytes, whichever is nearer its bound."""
+        return max(100 * len(self.entries) // self.max_entries, 100 * self.bytes // self.max_bytes)
 
     # --- level, filter, search ----------------------------------------------------------------
 

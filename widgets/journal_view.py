@@ -22,7 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
 
-from widgets.journal_buffer import JournalBuffer, JournalLine, neutralise, plain_line
+from widgets.journal_buffer import DEFAULT_MAX_BYTES, JournalBuffer, JournalLine, neutralise, plain_line
 from widgets.journal_paint import JournalPainter
 
 __all__ = ["JournalLine", "JournalView", "neutralise"]
@@ -98,9 +98,9 @@ class JournalView(ScrollView, can_focus=True):
     class SaveRequested(Message):
         """ctrl+s: the pane should save :meth:`JournalView.visible_text`."""
 
-    def __init__(self, max_entries: int = 100_000, **kwargs: Any) -> None:
+    def __init__(self, max_entries: int = 100_000, max_bytes: int = DEFAULT_MAX_BYTES, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.buffer = JournalBuffer(max_entries)
+        self.buffer = JournalBuffer(max_entries, max_bytes)
         self.painter = JournalPainter(self.buffer, self._style_of)
         self._width_cache = 0
         self._followed_at = 0.0

@@ -1,13 +1,15 @@
 """A live, bounded feed of uplinks: line API, pause, filter, a cursor, Enter to open one.
 
-Rows live in a deque outside the renderer (at most ``max_lines``; the oldest are evicted and
-counted) as the caller's own items; ``formatter`` turns an item into a :class:`FeedLine` only
+Rows live in a deque outside the renderer (at most ``max_lines`` and ``max_bytes`` as
+``sizer`` counts them: 20,000 uplinks of 64 KB payloads would otherwise hold 1.3 GB; the oldest
+are evicted and counted) as the caller's own items; ``formatter`` turns an item into a :class:`FeedLine` only
 when it is drawn (or filtered), so thousands of uplinks a second cost what the visible rows cost. Text from devices is drawn as text: control characters appear as
 ``\\xNN`` and nothing is read as markup.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,6 +28,8 @@ from textual.strip import Strip
 
 from services.core.safe_text import safe_text
 
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+ITEM_OVERHEAD = 512  # an item's objects besides its sized text (the pane's sizer adds the payload)
 REPAINT_SECONDS = 0.1
 FLOOD_ROWS = 200  # rows added since the last repaint that make it a flood
 FLOOD_REPAINT_TICKS = 2  # during a flood, repaint every 2nd tick at most (5 a second)
@@ -137,10 +141,20 @@ class UplinkFeedView(ScrollView, can_focus=True):
             self.line = line
 
     def __init__(
-        self, max_lines: int = 20_000, formatter: Callable[[Any], FeedLine] | None = None, **kwargs: Any
+        self,
+        max_lines: int = 20_000,
+        formatter: Callable[[Any], FeedLine] | None = None,
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        sizer: Callable[[Any], int] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.max_lines = max(1, max_lines)
+        self.max_bytes = max(1, max_bytes)
+        self.sizer: Callable[[Any], int] = sizer or (lambda item: ITEM_OVERHEAD)
+        self.bytes = 0  # of the rows kept (not those held while paused)
+        self._sizes: deque[int] = deque()
         self.formatter: Callable[[Any], FeedLine] = formatter or _as_line
         self._formatted: LRUCache[int, tuple[Any, FeedLine]] = LRUCache(1024)
         self._lines: deque[Any] = deque()
@@ -172,9 +186,14 @@ class UplinkFeedView(ScrollView, can_focus=True):
             return
         if self.paused:
             self._held.extend(lines)
-            if len(self._held) > self.max_lines:
-                self.evicted += len(self._held) - self.max_lines
-                del self._held[: len(self._held) - self.max_lines]
+            cut = max(0, len(self._held) - self.max_lines)
+            held_bytes = sum(self.sizer(item) for item in self._held[cut:])
+            while held_bytes > self.max_bytes and cut < len(self._held) - 1:
+                held_bytes -= self.sizer(self._held[cut])
+                cut += 1
+            if cut:
+                self.evicted += cut
+                del self._held[:cut]
             return
         self._append(lines)
         self._added_since_repaint += len(lines)
@@ -182,14 +201,26 @@ class UplinkFeedView(ScrollView, can_focus=True):
 
     def _append(self, lines: Sequence[Any]) -> None:
         self._lines.extend(lines)
+        sizes = [self.sizer(item) for item in lines]
+        self._sizes.extend(sizes)
+        self.bytes += sum(sizes)
         terms = self._terms
         if terms:
             self._visible.extend(item for item in lines if self.formatter(item).matches(terms))
         else:
             self._visible.extend(lines)
-        overflow = len(self._lines) - self.max_lines
+        overflow = max(0, len(self._lines) - self.max_lines)
+        freed = sum(itertools.islice(self._sizes, 0, overflow))
+        for size in itertools.islice(self._sizes, overflow, len(self._sizes) - 1):  # the newest always stays
+            if self.bytes - freed <= self.max_bytes:
+                break
+            freed += size
+            overflow += 1
         if overflow > 0:
             self.evicted += overflow
+            self.bytes -= freed
+            for _ in range(overflow):
+                self._sizes.popleft()
             gone = [self._lines.popleft() for _ in range(overflow)]
             if terms:
                 gone_ids = {id(line) for line in gone}
@@ -243,6 +274,8 @@ class UplinkFeedView(ScrollView, can_focus=True):
 
     def clear(self) -> None:
         self._lines.clear()
+        self._sizes.clear()
+        self.bytes = 0
         self._visible.clear()
         self._held.clear()
         self._cursor = None

@@ -266,11 +266,19 @@ async def create_change_set(
     try:
         response = await clients.call("cloudformation", "create_change_set", **kwargs)
     except ConsoleError as exc:
-        await audit.record(profile, action="create_change_set", target=target, outcome="failed",
-                           principal=principal, detail=str(exc))
+        await audit.record(
+            profile, action="create_change_set", target=target, outcome="failed", principal=principal, detail=str(exc)
+        )
         raise
-    await audit.record(profile, action="create_change_set", target=target, outcome="ok", principal=principal,
-                       request_id=request_id_of(response), detail="changed: " + (", ".join(draft.changed) or "none"))
+    await audit.record(
+        profile,
+        action="create_change_set",
+        target=target,
+        outcome="ok",
+        principal=principal,
+        request_id=request_id_of(response),
+        detail="changed: " + (", ".join(draft.changed) or "none"),
+    )
     plan = await wait_for_change_set(clients, str(response.get("Id", name)), interval=interval, timeout=timeout)
     if plan.status == "FAILED" and not plan.no_changes:
         raise ChangeSetFailed(f"CloudFormation could not create change set {name}: {plan.status_reason}")
@@ -333,8 +341,15 @@ async def delete_change_set(clients: AwsClients, name: str, *, read_only: bool) 
             "cloudformation", "delete_change_set", ChangeSetName=name, StackName=profile.stack
         )
     except ConsoleError as exc:
-        await audit.record(profile, action="delete_change_set", target=target, outcome="failed",
-                           principal=principal, detail=str(exc))
+        await audit.record(
+            profile, action="delete_change_set", target=target, outcome="failed", principal=principal, detail=str(exc)
+        )
         raise
-    await audit.record(profile, action="delete_change_set", target=target, outcome="ok", principal=principal,
-                       request_id=request_id_of(response))
+    await audit.record(
+        profile,
+        action="delete_change_set",
+        target=target,
+        outcome="ok",
+        principal=principal,
+        request_id=request_id_of(response),
+    )

@@ -127,8 +127,7 @@ async def execute_change_set(
     principal = await principal_or_blank(clients)
 
     async def refuse(sentence: str, detail: str) -> ExecutionRefused:
-        await audit.record(profile, action=action, target=target, outcome="refused", principal=principal,
-                           detail=detail)
+        await audit.record(profile, action=action, target=target, outcome="refused", principal=principal, detail=detail)
         return ExecutionRefused(sentence)
 
     if confirm != profile.stack:
@@ -139,7 +138,8 @@ async def execute_change_set(
     if plan.no_changes or plan.execution_status != "AVAILABLE":
         raise await refuse(
             f"Change set {plan.name} cannot be executed: it is {plan.status}/{plan.execution_status}"
-            + (f" ({plan.status_reason})" if plan.status_reason else "") + ".",
+            + (f" ({plan.status_reason})" if plan.status_reason else "")
+            + ".",
             f"change set {plan.status}/{plan.execution_status}",
         )
     await require_updatable(clients)
@@ -147,21 +147,37 @@ async def execute_change_set(
     if guard.blocked:
         if not allow_without_snapshot:
             raise await refuse(guard.sentence, "no fresh snapshot: " + "; ".join(c.text for c in guard.unprotected))
-        await audit.record(profile, action=action, target=target, outcome="override", principal=principal,
-                           detail="executed without a fresh snapshot: " + "; ".join(c.text for c in guard.unprotected))
+        await audit.record(
+            profile,
+            action=action,
+            target=target,
+            outcome="override",
+            principal=principal,
+            detail="executed without a fresh snapshot: " + "; ".join(c.text for c in guard.unprotected),
+        )
     seen: set[str] = set()
     await new_events(clients, seen)
     try:
         response = await clients.call(
-            "cloudformation", "execute_change_set", ChangeSetName=plan.change_set_id or plan.name,
+            "cloudformation",
+            "execute_change_set",
+            ChangeSetName=plan.change_set_id or plan.name,
             StackName=profile.stack,
         )
     except ConsoleError as exc:
-        await audit.record(profile, action=action, target=target, outcome="failed", principal=principal,
-                           detail=str(exc))
+        await audit.record(
+            profile, action=action, target=target, outcome="failed", principal=principal, detail=str(exc)
+        )
         raise
-    await audit.record(profile, action=action, target=target, outcome="ok", principal=principal,
-                       request_id=request_id_of(response), detail=plan.verdict)
+    await audit.record(
+        profile,
+        action=action,
+        target=target,
+        outcome="ok",
+        principal=principal,
+        request_id=request_id_of(response),
+        detail=plan.verdict,
+    )
     return Execution(plan=plan, seen=seen)
 
 
@@ -192,8 +208,12 @@ class UpdateProgress:
     @property
     def status_line(self) -> str:
         """``UPDATE_IN_PROGRESS · 2 pending · 1 in progress · 3 done · 12 s``."""
-        parts = [self.stack_status or "…", f"{self.pending} pending", f"{self.in_progress} in progress",
-                 f"{self.done} done"]
+        parts = [
+            self.stack_status or "…",
+            f"{self.pending} pending",
+            f"{self.in_progress} in progress",
+            f"{self.done} done",
+        ]
         if self.failed:
             parts.append(f"{self.failed} failed")
         parts.append(f"{self.elapsed:.0f} s")
@@ -251,17 +271,22 @@ async def follow_update(
         if finished:
             return
         if timeout is not None and elapsed > timeout:
-            raise ConsoleError(f"The update of {stack_name} was still {status} after {timeout:.0f} s; "
-                               "it continues in CloudFormation.")
+            raise ConsoleError(
+                f"The update of {stack_name} was still {status} after {timeout:.0f} s; it continues in CloudFormation."
+            )
         await asyncio.sleep(interval)
 
 
 async def _execution_failure(clients: AwsClients, plan: ChangeSetPlan) -> str:
     """The reason an execution failed before touching the stack (e.g. a stack policy), or ""."""
     raw = await clients.call(
-        "cloudformation", "describe_change_set", ChangeSetName=plan.change_set_id or plan.name,
+        "cloudformation",
+        "describe_change_set",
+        ChangeSetName=plan.change_set_id or plan.name,
         StackName=clients.profile.stack,
     )
     if raw.get("ExecutionStatus") in ("EXECUTE_FAILED", "OBSOLETE"):
-        return f"{plan.name}: execution {raw.get('ExecutionStatus')}: {raw.get('StatusReason', '') or 'no reason given'}"
+        return (
+            f"{plan.name}: execution {raw.get('ExecutionStatus')}: {raw.get('StatusReason', '') or 'no reason given'}"
+        )
     return ""

@@ -74,13 +74,16 @@ class IotSettings:
     key_file: str = ""
     topic: str = "lorawan/{stack}/+/things/+/up"
     connections: int = 1
+    buffer_mb: int = 256  # the Uplinks tab's rows, in MB, besides their count
 
 
 @dataclass(frozen=True)
 class JournalSettings:
-    """The journal view's memory bound."""
+    """The journal view's memory bounds, and how long `logs -f` keeps reconnecting."""
 
     buffer_entries: int = 100_000
+    buffer_mb: int = 256  # the entries' text, in MB, besides the count
+    give_up_seconds: float = 300.0  # `logs -f` ends (exit 1) after the stream was lost this long; 0: never
 
 
 @dataclass(frozen=True)

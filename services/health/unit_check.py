@@ -22,7 +22,9 @@ async def check_service(ctx: CheckContext) -> CheckResult:
     """Log in over SSH and ask systemd how the stack's unit is doing."""
     host = ctx.profile.ssh.host or (ctx.stack.public_ip if ctx.stack else "")
     if not host:
-        return CheckResult("service", Status.UNKNOWN, ctx.stack_error or "No host to ask: the stack has no PublicIP", {})
+        return CheckResult(
+            "service", Status.UNKNOWN, ctx.stack_error or "No host to ask: the stack has no PublicIP", {}
+        )
     try:
         status = await unit_status(ctx.profile, host)
     except ConsoleError as exc:

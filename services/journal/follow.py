@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from services.core.config import Profile
-from services.core.errors import AuthFailed, ConsoleError, HostKeyUnknown
+from services.core.errors import AuthFailed, ConsoleError, HostKeyUnknown, Unreachable
 from services.core.ssh import SshConnection, connect, quote_command
 from services.journal.parse import (
     ROW_CURSOR,
@@ -50,11 +50,14 @@ class StreamState:
     duplicates_dropped: int = 0
     unparsable: int = 0
     last_error: str = ""
+    attempt: int = 0  # failed connection attempts since the stream was lost (0 while streaming)
+    without_data: float = 0.0  # seconds since the stream was lost, as of this state
 
     def describe(self) -> str:
         """One short phrase, e.g. ``reconnected 3×, resumed after cursor, 0 lost``."""
         if self.phase == "reconnecting":
-            return f"reconnecting ({self.last_error})" if self.last_error else "reconnecting"
+            waited = f"attempt {self.attempt}, no data for {self.without_data:.0f} s"
+            return f"reconnecting ({self.last_error}; {waited})" if self.last_error else f"reconnecting ({waited})"
         if self.phase == "connecting":
             return "connecting"
         parts = ["ended" if self.phase == "ended" else "streaming"]
@@ -118,10 +121,24 @@ async def follow_journal(
     after_cursor: str = "",
     batch_seconds: float = BATCH_SECONDS,
     batch_entries: int = BATCH_ENTRIES,
+    give_up_after: float | None = None,
 ) -> AsyncGenerator[JournalBatch, None]:
-    """Stream the unit's journal; host key, auth and sudo errors end it, drops are resumed."""
+    """Stream the unit's journal; host key, auth and sudo errors end it, drops are resumed.
+
+    A stream lost for longer than ``give_up_after`` seconds (None: never) ends with
+    :class:`Unreachable`; every failed attempt before that is a batch in phase ``reconnecting``.
+    """
     queue: asyncio.Queue[list[StreamRow] | StreamState | BaseException] = asyncio.Queue(maxsize=64)
-    reader = _Reader(profile, host, queue, lines=lines, follow=follow, since=since, after_cursor=after_cursor)
+    reader = _Reader(
+        profile,
+        host,
+        queue,
+        lines=lines,
+        follow=follow,
+        since=since,
+        after_cursor=after_cursor,
+        give_up_after=give_up_after,
+    )
     task = asyncio.create_task(reader.run())
     state = StreamState()
     pending: list[StreamRow] = []
@@ -176,7 +193,10 @@ class _Reader:
         follow: bool,
         since: datetime | None,
         after_cursor: str,
+        give_up_after: float | None = None,
     ) -> None:
+        self.give_up_after = give_up_after
+        self.lost_at: float | None = None  # monotonic time the stream was lost
         self.profile = profile
         self.host = host
         self.queue = queue
@@ -212,8 +232,23 @@ class _Reader:
                 raise
             except Exception as exc:  # asyncssh/OS errors mid-stream mean: reconnect
                 reason = f"{type(exc).__name__}: {exc}".rstrip(": ")
-            await self._set(phase="reconnecting", last_error=reason)
-            await asyncio.sleep(backoff * random.uniform(0.8, 1.2))
+            now = time.monotonic()
+            if self.lost_at is None:
+                self.lost_at = now
+            down = now - self.lost_at
+            if self.give_up_after is not None and down >= self.give_up_after:
+                await self.queue.put(
+                    Unreachable(
+                        f"The journal stream from {self.host} has been lost for {down:.0f} s ({reason}); "
+                        "gave up reconnecting. Check the host and its SSH service, then run the command again."
+                    )
+                )
+                return
+            await self._set(phase="reconnecting", last_error=reason, attempt=self.state.attempt + 1, without_data=down)
+            delay = backoff * random.uniform(0.8, 1.2)
+            if self.give_up_after is not None:  # the last attempt comes at the deadline, not after it
+                delay = max(0.0, min(delay, self.lost_at + self.give_up_after - time.monotonic()))
+            await asyncio.sleep(delay)
             backoff = min(backoff * 2, BACKOFF_MAX)
 
     async def _set(self, **changes: Any) -> None:
@@ -238,7 +273,10 @@ class _Reader:
                     resumed_after_cursor=bool(self.cursor),
                     verified_lost=None,
                     last_error="",
+                    attempt=0,
+                    without_data=0.0 if self.lost_at is None else time.monotonic() - self.lost_at,
                 )
+                self.lost_at = None
             else:
                 await self._set(phase="streaming")
             await self._pump(proc)

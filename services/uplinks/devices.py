@@ -11,7 +11,9 @@ from enum import Enum
 from services.uplinks.parse import Uplink
 
 TREND_POINTS = 40
-RECENT_FCNTS = 32  # remembered per device to recognise redelivered (duplicate) uplinks
+RECENT_FCNTS = 256  # remembered per device to recognise redelivered (duplicate) uplinks; after a reconnect
+# under load the broker redelivers every unacknowledged message (mosquitto: up to 1,000 in flight), so
+# a device's redelivered f_cnt may lie dozens behind its newest; beyond the window it would read as a rejoin
 INTERVAL_SAMPLES = 16
 SILENT_FACTOR = 3.0
 

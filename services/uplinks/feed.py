@@ -17,21 +17,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import getpass
-import re
 import threading
 import time
-import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.core.aws import AwsClients
 from services.core.config import Profile
-from services.core.errors import AuthFailed, ConfigError, Unreachable
+from services.core.errors import AuthFailed, Unreachable
 from services.uplinks.connect import await_crt, connect_error, credentials_provider, preflight_tls
 from services.uplinks.parse import MAX_RAW_CHARS, Uplink, parse_message
+from services.uplinks.reconnect import Backoff
+from services.uplinks.topics import client_id, connection_filters, resolve_endpoint, topic_filter
+
+__all__ = [
+    "FeedStatus",
+    "UplinkBatch",
+    "UplinkFeed",
+    "connection_filters",
+    "resolve_endpoint",
+    "silence_hint",
+    "topic_filter",
+]
 
 AWS_CONNECTION_CAP = 100  # messages a second AWS IoT Core delivers to one connection (not adjustable)
 QUEUE_LIMIT = 20_000
@@ -39,6 +47,11 @@ BACKPRESSURE_SECONDS = 1.0
 BATCH_ITEMS = 500
 BATCH_SECONDS = 0.05
 CONNECT_TIMEOUT = 20.0
+# The broker's PINGRESP queues behind every message it has for us: in a flood (or while this client
+# holds awscrt's thread for backpressure) awscrt's 3 s default expired, and it dropped a working
+# connection, which then redelivered its unacknowledged messages. Under keep_alive_secs, as awscrt requires.
+PING_TIMEOUT_MS = 30_000
+RECONNECT_SECONDS = 1  # awscrt's own attempts, until the feed's (services.uplinks.reconnect) take over
 SHARED_SILENCE_SECONDS = 15.0  # see silence_hint
 
 
@@ -84,38 +97,6 @@ class UplinkBatch:
     at: float = field(default_factory=time.time)
 
 
-def topic_filter(profile: Profile, app: str | None = None, device: str | None = None) -> str:
-    """The profile's topic with ``{stack}`` filled in, narrowed to one application and/or device."""
-    try:
-        topic = profile.iot.topic.format(stack=profile.stack)
-    except (KeyError, IndexError, ValueError) as exc:
-        raise ConfigError(
-            f"iot.topic {profile.iot.topic!r} has an unknown placeholder ({exc}); use {{stack}}."
-        ) from None
-    parts = topic.split("/")
-    if len(parts) == 6 and parts[3] == "things":
-        parts[2] = app or parts[2]
-        parts[4] = device or parts[4]
-    elif app or device:
-        raise ConfigError(
-            f"iot.topic {topic!r} is not shaped lorawan/<stack>/<app>/things/<device>/up, "
-            "so --app/--device cannot narrow it."
-        )
-    return "/".join(parts)
-
-
-def connection_filters(base: str, connections: int) -> list[str]:
-    """Filters for N connections: one plain subscription, or an AWS IoT shared subscription each.
-
-    AWS IoT Core delivers each message of ``$share/<group>/<filter>`` to one member of the group,
-    so N connections carry N × 100 msg/s between them.
-    """
-    if connections <= 1:
-        return [base]
-    group = f"ttes-console-{uuid.uuid4().hex[:8]}"
-    return [f"$share/{group}/{base}"] * connections
-
-
 def silence_hint(status: FeedStatus, quiet_for: float, after: float = SHARED_SILENCE_SECONDS) -> str:
     """One sentence when N shared-subscription connections have received nothing for a while, else ''.
 
@@ -130,20 +111,6 @@ def silence_hint(status: FeedStatus, quiet_for: float, after: float = SHARED_SIL
         f"Nothing has arrived on any of the {n} connections in {quiet_for:.0f} s: if devices are sending, this "
         "broker may not support shared subscriptions ($share/…), so set iot.connections = 1."
     )
-
-
-def client_id(index: int) -> str:
-    """Unique per console instance and connection (AWS disconnects the older of two equal ids)."""
-    user = re.sub(r"[^A-Za-z0-9_-]", "", getpass.getuser())[:24] or "operator"
-    return f"ttes-console-{user}-{uuid.uuid4().hex[:12]}-{index}"
-
-
-async def resolve_endpoint(profile: Profile) -> str:
-    """The configured endpoint, else the account's ``iot:Data-ATS`` endpoint."""
-    if profile.iot.endpoint:
-        return profile.iot.endpoint
-    answer = await AwsClients(profile).call("iot", "describe_endpoint", endpointType="iot:Data-ATS")
-    return str(answer["endpointAddress"])
 
 
 class UplinkFeed:
@@ -173,6 +140,8 @@ class UplinkFeed:
         self._mqtt: list[Any] = []
         self._status: list[ConnectionStatus] = []
         self._received: list[int] = []
+        self._backoff: list[Backoff] = []
+        self._reconnecting: dict[int, asyncio.Task[None]] = {}
 
     def status(self) -> FeedStatus:
         statuses = tuple(
@@ -198,6 +167,7 @@ class UplinkFeed:
         filters = connection_filters(self.base_filter, self.connections)
         self._status = [ConnectionStatus(i, client_id(i), f) for i, f in enumerate(filters)]
         self._received = [0] * len(filters)
+        self._backoff = [Backoff() for _ in filters]
         if on_status:
             on_status(self.status())
         self.endpoint = await resolve_endpoint(self.profile)
@@ -229,10 +199,11 @@ class UplinkFeed:
             ca_filepath=iot.ca_file or None,
             clean_session=False,
             keep_alive_secs=60,
-            reconnect_min_timeout_secs=1,
-            reconnect_max_timeout_secs=4,
+            ping_timeout_ms=PING_TIMEOUT_MS,
+            reconnect_min_timeout_secs=RECONNECT_SECONDS,
+            reconnect_max_timeout_secs=RECONNECT_SECONDS,
             enable_metrics_collection=False,
-            on_connection_interrupted=lambda connection, error, **kw: self._set(index, "reconnecting", str(error)),
+            on_connection_interrupted=lambda connection, error, **kw: self._interrupted(index, error),
             on_connection_resumed=lambda connection, return_code, session_present, **kw: self._resumed(
                 index, connection, session_present
             ),
@@ -246,7 +217,6 @@ class UplinkFeed:
         )
 
     async def _connect_one(self, index: int) -> None:
-        from awscrt import mqtt
 
         connection = self._mqtt[index]
         where = f"{self.endpoint}:{self.profile.iot.port}"
@@ -259,6 +229,14 @@ class UplinkFeed:
         except Exception as exc:
             raise connect_error(exc, where, self.profile.iot.auth) from None
         self._set(index, "connected", "")
+        self._backoff[index].connected()
+        await self._subscribe(index)
+
+    async def _subscribe(self, index: int) -> None:
+        from awscrt import mqtt
+
+        connection = self._mqtt[index]
+        where = f"{self.endpoint}:{self.profile.iot.port}"
         # A (topic, payload) callback: awscrt then skips building a QoS enum and keywords for every message.
         future, _ = connection.subscribe(
             self._status[index].topic_filter, mqtt.QoS.AT_LEAST_ONCE, functools.partial(self._on_message, index)
@@ -278,6 +256,43 @@ class UplinkFeed:
             old.index, old.client_id, old.topic_filter, state, detail, 0, old.reconnects + (1 if reconnected else 0)
         )
         self._notify()
+
+    def _interrupted(self, index: int, error: Any) -> None:
+        # On awscrt's thread. Its own attempts wait whole seconds and never wait less again: ours take over.
+        self._set(index, "reconnecting", str(error))
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self._start_reconnect, index)
+
+    def _start_reconnect(self, index: int) -> None:
+        task = self._reconnecting.get(index)
+        if self._closing or (task is not None and not task.done()) or index >= len(self._mqtt):
+            return
+        self._backoff[index].lost()
+        self._reconnecting[index] = asyncio.create_task(self._reconnect(index), name=f"uplinks-reconnect-{index}")
+
+    async def _reconnect(self, index: int) -> None:
+        """Stop awscrt's attempts, then connect on the feed's back-off until it holds (or the feed closes)."""
+        connection = self._mqtt[index]
+        with contextlib.suppress(Exception):
+            await await_crt(connection.disconnect(), 5)
+        while not self._closing:
+            await asyncio.sleep(self._backoff[index].next_delay())
+            if self._closing:
+                return
+            try:
+                answer = await await_crt(connection.connect(), CONNECT_TIMEOUT)
+                if not answer.get("session_present"):  # a new session: the broker forgot the subscription
+                    await self._subscribe(index)
+            except Exception as exc:  # refused, timed out, or the broker fell again meanwhile: wait longer
+                self._set(index, "reconnecting", str(exc) or type(exc).__name__)
+                with contextlib.suppress(Exception):
+                    await await_crt(connection.disconnect(), 5)
+                continue
+            self._backoff[index].connected()
+            self._set(index, "connected", "", reconnected=True)
+            return
 
     def _resumed(self, index: int, connection: Any, session_present: bool) -> None:
         # The broker forgot our subscription (new session): awscrt does not restore it by itself.
@@ -350,6 +365,9 @@ class UplinkFeed:
             yield UplinkBatch(tuple(items), self.status())
 
     async def close(self) -> None:
+        for task in self._reconnecting.values():
+            task.cancel()
+        self._reconnecting.clear()
         with self._space:
             self._closing = True  # callbacks stop waiting for room: awscrt's thread must reach the DISCONNECT
             self._pending.clear()

@@ -18,8 +18,6 @@ from widgets.changes_form import ParameterForm, ParameterRow
 ARN = "arn:aws:rds:eu-west-1:123456789012:snapshot:ttes-demo-database-20261126-104652"
 
 
-
-
 def svg_text(path: Path) -> str:
     svg = path.read_text()
     return html.unescape("".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg))).replace("\xa0", " ")
@@ -35,8 +33,12 @@ async def test_the_six_steps_end_to_end_with_screenshots(sb: Sandbox, tmp_path: 
     assert sb.profile is not None
     saved = await save_changeset_screenshots(sb.profile, tmp_path / "shots")
     assert [p.name for p in saved] == [
-        "changeset-1-template.svg", "changeset-2-parameters.svg", "changeset-3-review.svg",
-        "changeset-4-guard-blocked.svg", "changeset-5-confirm.svg", "changeset-6-progress.svg",
+        "changeset-1-template.svg",
+        "changeset-2-parameters.svg",
+        "changeset-3-review.svg",
+        "changeset-4-guard-blocked.svg",
+        "changeset-5-confirm.svg",
+        "changeset-6-progress.svg",
     ]
     texts = {p.name.split("-", 2)[1]: svg_text(p) for p in saved}
     assert "Current template" in texts["1"]
@@ -97,7 +99,8 @@ async def test_snapshot_handoff_prefills_the_restore_parameter(sb: Sandbox) -> N
         await pilot.pause()
         row = screen.query_one("#param-RDSSnapshotArn", ParameterRow)
         assert row.has_class("-changed") and not screen.query_one("#param-DatabaseName", ParameterRow).has_class(
-            "-changed")
+            "-changed"
+        )
         assert screen.query_one(ParameterForm).changed_values() == {"RDSSnapshotArn": ARN}
         assert "Pre-filled from the snapshot screen: RDSSnapshotArn" in str(screen.query_one("#status", Static).content)
 
@@ -132,4 +135,5 @@ async def test_back_to_parameters_replaces_the_change_set(sb: Sandbox) -> None:
         assert screen.plan is not None and first is not None
         assert {c.logical_id for c in screen.plan.changes} == {"Instance"}
     assert [r.target for r in read_records(sb.profile) if r.action == "delete_change_set"] == [
-        f"ttes-demo/{first.name}"]
+        f"ttes-demo/{first.name}"
+    ]

@@ -23,12 +23,6 @@ from services.stack.model import load_stack
 ROOT = Path(__file__).resolve().parents[2]
 
 
-
-
-
-
-
-
 def clients_of(sb: Sandbox) -> AwsClients:
     assert sb.profile is not None
     return AwsClients(sb.profile)
@@ -38,12 +32,14 @@ async def test_changes_carry_replacement_policy_and_causes_from_the_schemas(sb: 
     clients = clients_of(sb)
     db = await create_change_set(clients, await prepare_update(clients, {"DatabaseName": "other"}), read_only=False)
     assert [(c.logical_id, c.replacement, c.policy_action) for c in db.changes] == [
-        ("Database", "True", "ReplaceAndSnapshot")]
+        ("Database", "True", "ReplaceAndSnapshot")
+    ]
     assert db.changes[0].cause_texts == ("DBName ← parameter DatabaseName (always recreates)",)
     assert [c.logical_id for c in db.requires_snapshot] == ["Database"]
 
-    ec2 = await create_change_set(clients, await prepare_update(clients, {"InstanceType": "t3.large"}),
-                                  read_only=False, name="instance-type")
+    ec2 = await create_change_set(
+        clients, await prepare_update(clients, {"InstanceType": "t3.large"}), read_only=False, name="instance-type"
+    )
     by_id = {c.logical_id: c for c in ec2.changes}
     assert by_id["Instance"].replacement == "Conditional"
     assert by_id["Instance"].cause_texts == ("InstanceType ← parameter InstanceType (may recreate)",)
@@ -62,9 +58,15 @@ async def test_change_sets_progress_and_unchanged_ones_end_failed_as_nothing_to_
     clients = clients_of(sb)
     cfn = clients.client("cloudformation")
     cfn.create_change_set(
-        StackName="ttes-demo", ChangeSetName="raw", ChangeSetType="UPDATE", UsePreviousTemplate=True,
-        Parameters=[{"ParameterKey": "KeyName", "ParameterValue": "other-key"},
-                    {"ParameterKey": "SSHLocation", "ParameterValue": "10.0.0.0/8"}])
+        StackName="ttes-demo",
+        ChangeSetName="raw",
+        ChangeSetType="UPDATE",
+        UsePreviousTemplate=True,
+        Parameters=[
+            {"ParameterKey": "KeyName", "ParameterValue": "other-key"},
+            {"ParameterKey": "SSHLocation", "ParameterValue": "10.0.0.0/8"},
+        ],
+    )
     first = cfn.describe_change_set(StackName="ttes-demo", ChangeSetName="raw")
     assert first["Status"] in ("CREATE_PENDING", "CREATE_IN_PROGRESS")
     assert first["ExecutionStatus"] == "UNAVAILABLE"
@@ -77,7 +79,10 @@ async def test_change_sets_progress_and_unchanged_ones_end_failed_as_nothing_to_
     assert page["Status"] == "CREATE_COMPLETE" and len(page["Changes"]) == 2 and page["NextToken"]
     raw = await describe_change_set(clients, "raw")
     assert [(c.logical_id, c.replacement) for c in raw.changes] == [
-        ("Instance", "True"), ("SecurityGroup", "False"), ("PublicAddress", "False")]
+        ("Instance", "True"),
+        ("SecurityGroup", "False"),
+        ("PublicAddress", "False"),
+    ]
 
 
 async def test_execution_is_confirmed_guarded_and_followed_to_update_complete(sb: Sandbox) -> None:
@@ -103,8 +108,13 @@ async def test_execution_is_confirmed_guarded_and_followed_to_update_complete(sb
     statuses = [(e.logical_id, e.status) for p in seen for e in p.events]
     assert statuses[0] == ("ttes-demo", "UPDATE_IN_PROGRESS") and statuses[-1] == ("ttes-demo", "UPDATE_COMPLETE")
     db_events = [s for lid, s in statuses if lid == "Database"]
-    assert db_events == ["UPDATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE", "DELETE_IN_PROGRESS",
-                         "DELETE_COMPLETE"]
+    assert db_events == [
+        "UPDATE_IN_PROGRESS",
+        "UPDATE_IN_PROGRESS",
+        "UPDATE_COMPLETE",
+        "DELETE_IN_PROGRESS",
+        "DELETE_COMPLETE",
+    ]
     assert final.outputs["PublicIP"] == "198.51.100.7"
     after = await load_stack(clients)
     assert after.status == "UPDATE_COMPLETE" and after.parameter("DatabaseName").value == "other"  # type: ignore[union-attr]
@@ -115,8 +125,9 @@ async def test_execution_is_confirmed_guarded_and_followed_to_update_complete(sb
 async def test_an_override_is_audited_and_a_failing_update_rolls_back(sb_fails: Sandbox) -> None:
     clients = clients_of(sb_fails)
     plan = await create_change_set(clients, await prepare_update(clients, {"DatabaseName": "other"}), read_only=False)
-    execution = await execute_change_set(clients, plan, read_only=False, confirm="ttes-demo",
-                                         allow_without_snapshot=True)
+    execution = await execute_change_set(
+        clients, plan, read_only=False, confirm="ttes-demo", allow_without_snapshot=True
+    )
     final = [p async for p in follow_update(clients, execution, interval=0.2)][-1]
     assert final.stack_status == "UPDATE_ROLLBACK_COMPLETE" and final.rolled_back and not final.succeeded
     assert final.failures[0].startswith("Database: Resource handler returned message:")
@@ -137,8 +148,17 @@ async def test_plan_and_apply_commands_against_one_sandbox(sb_fails: Sandbox, tm
 
     async def cli(*args: str) -> tuple[int, str, str]:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tui.cli", "--config", str(config), *args, cwd=ROOT, env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            sys.executable,
+            "-m",
+            "tui.cli",
+            "--config",
+            str(config),
+            *args,
+            cwd=ROOT,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
         out, err = await proc.communicate()
         assert proc.returncode is not None
         return proc.returncode, out.decode(), err.decode()
@@ -149,8 +169,17 @@ async def test_plan_and_apply_commands_against_one_sandbox(sb_fails: Sandbox, tm
     name = doc["change_set"]
     code, _, err = await cli("apply", "--change-set", name, "--confirm", "ttes-demo")
     assert code == 1 and "snapshot create --all --wait" in err and "Traceback" not in err
-    code, out, _ = await cli("apply", "--change-set", name, "--confirm", "ttes-demo", "--allow-without-snapshot",
-                             "--interval", "0.2", "--json")
+    code, out, _ = await cli(
+        "apply",
+        "--change-set",
+        name,
+        "--confirm",
+        "ttes-demo",
+        "--allow-without-snapshot",
+        "--interval",
+        "0.2",
+        "--json",
+    )
     lines = [json.loads(line) for line in out.splitlines()]
     assert code == 2 and lines[-1]["status"] == "UPDATE_ROLLBACK_COMPLETE" and lines[-1]["failures"]
     assert any(line.get("event", {}).get("status") == "UPDATE_FAILED" for line in lines)

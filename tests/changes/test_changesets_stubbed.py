@@ -56,8 +56,13 @@ def clients(tmp_path: Path) -> Iterator[StubbedClients]:
 
 def change(lid: str, rtype: str, replacement: str, *details: dict[str, Any], policy: str = "") -> dict[str, Any]:
     rc: dict[str, Any] = {
-        "Action": "Modify", "LogicalResourceId": lid, "PhysicalResourceId": f"{lid.lower()}-1", "ResourceType": rtype,
-        "Replacement": replacement, "Scope": ["Properties"], "Details": list(details),
+        "Action": "Modify",
+        "LogicalResourceId": lid,
+        "PhysicalResourceId": f"{lid.lower()}-1",
+        "ResourceType": rtype,
+        "Replacement": replacement,
+        "Scope": ["Properties"],
+        "Details": list(details),
     }
     if policy:
         rc["PolicyAction"] = policy
@@ -67,20 +72,27 @@ def change(lid: str, rtype: str, replacement: str, *details: dict[str, Any], pol
 def detail(name: str, recreation: str, source: str = "ParameterReference", entity: str = "") -> dict[str, Any]:
     d: dict[str, Any] = {
         "Target": {"Attribute": "Properties", "Name": name, "RequiresRecreation": recreation},
-        "Evaluation": "Static", "ChangeSource": source,
+        "Evaluation": "Static",
+        "ChangeSource": source,
     }
     if entity:
         d["CausingEntity"] = entity
     return d
 
 
-def page(changes: list[dict[str, Any]], token: str | None = None, status: str = "CREATE_COMPLETE",
-         reason: str | None = None) -> dict[str, Any]:
+def page(
+    changes: list[dict[str, Any]], token: str | None = None, status: str = "CREATE_COMPLETE", reason: str | None = None
+) -> dict[str, Any]:
     p: dict[str, Any] = {
-        "ChangeSetName": "ttes-console-x", "ChangeSetId": CS_ARN, "StackName": "ttes-prod",
-        "StackId": "arn:aws:cloudformation:eu-west-1:123456789012:stack/ttes-prod/1", "CreationTime": CREATED,
-        "ExecutionStatus": "AVAILABLE" if status == "CREATE_COMPLETE" else "UNAVAILABLE", "Status": status,
-        "Changes": changes, "Parameters": [{"ParameterKey": "DatabaseName", "ParameterValue": "other"}],
+        "ChangeSetName": "ttes-console-x",
+        "ChangeSetId": CS_ARN,
+        "StackName": "ttes-prod",
+        "StackId": "arn:aws:cloudformation:eu-west-1:123456789012:stack/ttes-prod/1",
+        "CreationTime": CREATED,
+        "ExecutionStatus": "AVAILABLE" if status == "CREATE_COMPLETE" else "UNAVAILABLE",
+        "Status": status,
+        "Changes": changes,
+        "Parameters": [{"ParameterKey": "DatabaseName", "ParameterValue": "other"}],
     }
     if token:
         p["NextToken"] = token
@@ -91,23 +103,48 @@ def page(changes: list[dict[str, Any]], token: str | None = None, status: str = 
 
 async def test_stub_every_page_is_read_and_dangerous_changes_come_first(clients: StubbedClients) -> None:
     first = [
-        change("SecurityGroup", "AWS::EC2::SecurityGroup", "False", detail("SecurityGroupIngress", "Never",
-                                                                          entity="SSHLocation")),
-        change("Instance", "AWS::EC2::Instance", "Conditional", detail("InstanceType", "Conditionally",
-                                                                       entity="InstanceType"),
-               policy="ReplaceAndDelete"),
+        change(
+            "SecurityGroup",
+            "AWS::EC2::SecurityGroup",
+            "False",
+            detail("SecurityGroupIngress", "Never", entity="SSHLocation"),
+        ),
+        change(
+            "Instance",
+            "AWS::EC2::Instance",
+            "Conditional",
+            detail("InstanceType", "Conditionally", entity="InstanceType"),
+            policy="ReplaceAndDelete",
+        ),
     ]
     second = [
-        change("Database", "AWS::RDS::DBInstance", "True", detail("DBName", "Always", entity="DatabaseName"),
-               detail("DBName", "Always", "DirectModification"), policy="ReplaceAndSnapshot"),
-        change("Redis", "AWS::ElastiCache::ReplicationGroup", "Conditional",
-               detail("AuthToken", "Conditionally", entity="ElastiCachePassword"), policy="ReplaceAndSnapshot"),
+        change(
+            "Database",
+            "AWS::RDS::DBInstance",
+            "True",
+            detail("DBName", "Always", entity="DatabaseName"),
+            detail("DBName", "Always", "DirectModification"),
+            policy="ReplaceAndSnapshot",
+        ),
+        change(
+            "Redis",
+            "AWS::ElastiCache::ReplicationGroup",
+            "Conditional",
+            detail("AuthToken", "Conditionally", entity="ElastiCachePassword"),
+            policy="ReplaceAndSnapshot",
+        ),
     ]
     cfn = clients.stubbers["cloudformation"]
-    cfn.add_response("describe_change_set", page(first, token="page-2"),
-                     {"ChangeSetName": "ttes-console-x", "StackName": "ttes-prod"})
-    cfn.add_response("describe_change_set", page(second),
-                     {"ChangeSetName": "ttes-console-x", "StackName": "ttes-prod", "NextToken": "page-2"})
+    cfn.add_response(
+        "describe_change_set",
+        page(first, token="page-2"),
+        {"ChangeSetName": "ttes-console-x", "StackName": "ttes-prod"},
+    )
+    cfn.add_response(
+        "describe_change_set",
+        page(second),
+        {"ChangeSetName": "ttes-console-x", "StackName": "ttes-prod", "NextToken": "page-2"},
+    )
 
     plan = await describe_change_set(clients, "ttes-console-x")
 
@@ -115,8 +152,10 @@ async def test_stub_every_page_is_read_and_dangerous_changes_come_first(clients:
     assert [c.logical_id for c in plan.requires_snapshot] == ["Database", "Redis"]
     db = plan.changes[0]
     assert (db.replacement, db.policy_action, db.stateful) == ("True", "ReplaceAndSnapshot", True)
-    assert db.cause_texts == ("DBName ← parameter DatabaseName (always recreates)",
-                              "DBName ← template edit (always recreates)")
+    assert db.cause_texts == (
+        "DBName ← parameter DatabaseName (always recreates)",
+        "DBName ← template edit (always recreates)",
+    )
     assert plan.verdict == (
         "4 changes, 1 replaces the RDS database database-1, 1 may replace the ElastiCache Redis redis-1, "
         "1 may replace the EC2 instance instance-1"
@@ -125,17 +164,22 @@ async def test_stub_every_page_is_read_and_dangerous_changes_come_first(clients:
     doc = plan.as_json()
     assert doc["requires_snapshot"] == ["Database", "Redis"]
     assert doc["changes"][3] == {
-        "action": "Modify", "logical_id": "SecurityGroup", "type": "AWS::EC2::SecurityGroup", "replacement": "False",
-        "policy_action": "", "stateful": False, "causes": ["SecurityGroupIngress ← parameter SSHLocation"],
+        "action": "Modify",
+        "logical_id": "SecurityGroup",
+        "type": "AWS::EC2::SecurityGroup",
+        "replacement": "False",
+        "policy_action": "",
+        "stateful": False,
+        "causes": ["SecurityGroupIngress ← parameter SSHLocation"],
     }
     assert plan.created == CREATED and plan.parameters == {"DatabaseName": "other"}
 
 
 async def test_stub_no_changes_is_nothing_to_do_not_an_error(clients: StubbedClients) -> None:
-    reason = ("The submitted information didn't contain changes. Submit different information to create a "
-              "change set.")
+    reason = "The submitted information didn't contain changes. Submit different information to create a change set."
     clients.stubbers["cloudformation"].add_response(
-        "describe_change_set", page([], status="FAILED", reason=reason),
+        "describe_change_set",
+        page([], status="FAILED", reason=reason),
         {"ChangeSetName": "ttes-console-x", "StackName": "ttes-prod"},
     )
     plan = await describe_change_set(clients, "ttes-console-x")
@@ -166,12 +210,19 @@ SANDBOX_TEMPLATE = parse_template(template_body())
 
 def declared() -> tuple[Any, ...]:
     """The sandbox template's parameters in get_template_summary's shape."""
-    summary = {"Parameters": [
-        {"ParameterKey": key, "Description": p.get("Description", ""), "DefaultValue": p.get("Default"),
-         "NoEcho": p.get("NoEcho", False), "ParameterType": p.get("Type", "String"),
-         "ParameterConstraints": {"AllowedValues": p["AllowedValues"]} if "AllowedValues" in p else {}}
-        for key, p in SANDBOX_TEMPLATE["Parameters"].items()
-    ]}
+    summary = {
+        "Parameters": [
+            {
+                "ParameterKey": key,
+                "Description": p.get("Description", ""),
+                "DefaultValue": p.get("Default"),
+                "NoEcho": p.get("NoEcho", False),
+                "ParameterType": p.get("Type", "String"),
+                "ParameterConstraints": {"AllowedValues": p["AllowedValues"]} if "AllowedValues" in p else {},
+            }
+            for key, p in SANDBOX_TEMPLATE["Parameters"].items()
+        ]
+    }
     return template_parameters(summary)
 
 
@@ -184,7 +235,9 @@ def current_stack() -> Stack:
 
 
 def test_unchanged_and_no_echo_parameters_are_sent_as_previous_values() -> None:
-    api, changed = validate_parameters(declared(), current_stack(), {"DatabaseName": "other", "InstanceType": "t3.small"})
+    api, changed = validate_parameters(
+        declared(), current_stack(), {"DatabaseName": "other", "InstanceType": "t3.small"}
+    )
     assert changed == ("DatabaseName",)
     by_key = {p["ParameterKey"]: p for p in api}
     assert by_key["DatabaseName"] == {"ParameterKey": "DatabaseName", "ParameterValue": "other"}

@@ -68,15 +68,29 @@ def test_schemas_come_from_cfn_lint() -> None:
 
 def test_a_condition_decided_by_a_parameter_is_a_conditional_replacement_caused_by_it() -> None:
     changes = compute_changes(stack(BASE), parse_template(TEMPLATE), dict(BASE, RDSSnapshotArn="arn:snap"))
-    assert changes == [{
-        "Action": "Modify", "LogicalResourceId": "Database", "PhysicalResourceId": "db-1",
-        "ResourceType": "AWS::RDS::DBInstance", "Replacement": "Conditional", "Scope": ["Properties"],
-        "PolicyAction": "ReplaceAndSnapshot",
-        "Details": [{
-            "Target": {"Attribute": "Properties", "RequiresRecreation": "Conditionally", "Name": "DBSnapshotIdentifier"},
-            "Evaluation": "Static", "ChangeSource": "ParameterReference", "CausingEntity": "RDSSnapshotArn",
-        }],
-    }]
+    assert changes == [
+        {
+            "Action": "Modify",
+            "LogicalResourceId": "Database",
+            "PhysicalResourceId": "db-1",
+            "ResourceType": "AWS::RDS::DBInstance",
+            "Replacement": "Conditional",
+            "Scope": ["Properties"],
+            "PolicyAction": "ReplaceAndSnapshot",
+            "Details": [
+                {
+                    "Target": {
+                        "Attribute": "Properties",
+                        "RequiresRecreation": "Conditionally",
+                        "Name": "DBSnapshotIdentifier",
+                    },
+                    "Evaluation": "Static",
+                    "ChangeSource": "ParameterReference",
+                    "CausingEntity": "RDSSnapshotArn",
+                }
+            ],
+        }
+    ]
 
 
 def test_unchanged_values_make_no_changes() -> None:
@@ -84,11 +98,15 @@ def test_unchanged_values_make_no_changes() -> None:
 
 
 def test_template_edits_additions_and_removals() -> None:
-    edited = parse_template(TEMPLATE.replace('AllocatedStorage: "20"', 'AllocatedStorage: "50"').replace(
-        "  Bucket:\n    Type: AWS::S3::Bucket\n    DeletionPolicy: Retain\n",
-        "  Topic:\n    Type: AWS::SNS::Topic\n"))
+    edited = parse_template(
+        TEMPLATE.replace('AllocatedStorage: "20"', 'AllocatedStorage: "50"').replace(
+            "  Bucket:\n    Type: AWS::S3::Bucket\n    DeletionPolicy: Retain\n",
+            "  Topic:\n    Type: AWS::SNS::Topic\n",
+        )
+    )
     changes = classify_changes(
-        {"Type": "Resource", "ResourceChange": c} for c in compute_changes(stack(BASE), edited, dict(BASE)))
+        {"Type": "Resource", "ResourceChange": c} for c in compute_changes(stack(BASE), edited, dict(BASE))
+    )
     summary = [(c.action, c.logical_id, c.replacement, c.policy_action, c.cause_texts) for c in changes]
     assert summary == [
         ("Remove", "Bucket", "", "Retain", ()),

@@ -93,7 +93,7 @@ def _start_sshd(work: Path, authorized: str, *, journal: bool) -> tuple[subproce
         bin_dir = work / "bin"
         bin_dir.mkdir()
         scripts = {
-            "journalctl": f"#!/bin/sh\nPYTHONPATH={ROOT} exec {sys.executable} -m sandbox.journal_gen --t0 "
+            "journalctl": f"#!/bin/sh\nPYTHONPATH={ROOT} exec {sys.executable} -m sandbox.journalctl --t0 "
             f'{time.time()} --rate 200 -- "$@"\n',
             "sudo": '#!/bin/sh\nwhile [ "${1#-}" != "$1" ]; do shift; done\nexec "$@"\n',
         }

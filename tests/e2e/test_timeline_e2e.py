@@ -1,7 +1,7 @@
 """End-to-end: the timeline's journal source through Debian's OpenSSH sshd and a real shell.
 
 The --grep pattern (tabs, pipes, quotes) and the field matches cross bash's quoting on the way
-to the fake journalctl (``python -m sandbox.journal_gen``); what comes back is grouped.
+to the fake journalctl (``python -m sandbox.journalctl``); what comes back is grouped.
 """
 
 from __future__ import annotations

@@ -302,7 +302,6 @@ async def test_wrap_is_instant_on_a_full_buffer_and_follows_the_newest() -> None
         assert cursor is not None and plain_line(cursor, timestamps=True)[:25] in "\n".join(_screen_text(view))
 
 
-
 async def test_a_hidden_view_lays_nothing_out_and_catches_up_when_shown() -> None:
     """Entries for a tab that is not shown change nothing on screen (a new size would lay out the
     tab that is shown, as often as entries come); showing the tab catches up to the newest."""

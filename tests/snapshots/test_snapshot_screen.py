@@ -34,10 +34,6 @@ class Host(App[None]):
         self.snapshot_handoff = self.snapshot_handoff.merged(message.handoff)
 
 
-
-
-
-
 async def until(pilot: Pilot[None], condition: Callable[[], bool], steps: int = 300) -> bool:
     """Let the app run until ``condition`` holds (bounded, so a hang fails instead of blocking)."""
     for _ in range(steps):

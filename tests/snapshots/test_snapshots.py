@@ -46,12 +46,6 @@ REDIS = Database("Redis", "AWS::ElastiCache::ReplicationGroup", "ttes-demo-redis
 FOLLOW = {"interval": 0.1, "max_interval": 0.2}
 
 
-
-
-
-
-
-
 async def databases_of(sb: Sandbox) -> tuple[AwsClients, dict[str, Database]]:
     assert sb.profile is not None
     clients = AwsClients(sb.profile)

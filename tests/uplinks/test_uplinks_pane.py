@@ -151,7 +151,6 @@ async def test_rows_are_cut_to_the_width_whatever_their_characters() -> None:
         assert "bell\\x07 and \\x1b[31m escape" in rows[2].text and "\x07" not in rows[2].text
 
 
-
 async def test_a_hidden_feed_lays_nothing_out_and_catches_up_when_shown() -> None:
     """Rows for a feed whose tab is not shown wait (a new size would lay out the tab that is
     shown ten times a second); showing the tab shows the newest."""

@@ -11,13 +11,13 @@ import argparse
 import asyncio
 import importlib
 import os
-import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from services.core.errors import ConfigError, ConsoleError
+from tui.cli import signals
 
 __all__ = ["main"]
 
@@ -60,7 +60,8 @@ exit codes:
   2    bad usage or configuration, or no terminal for the interactive console
        (check: a CRITICAL; apply: the update rolled back)
   3    check: a check could not run, or nothing could be checked (config, credentials, usage)
-  130  interrupted (Ctrl-C)
+  129  ended by SIGHUP (the terminal closed), 143 by SIGTERM, 130 by Ctrl-C or SIGINT;
+       each ends cleanly: terminal restored, remote commands ended, the demo's files removed
 
 global options may come before or after the command (`ttes-console stack --stack x`).
 diagnostics: --debug and --log-file PATH; the interactive console keeps a log in the user's
@@ -176,8 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.demo_scenario and not args.demo and args.command != "sandbox":
         print("ttes-console: --demo-scenario needs --demo (or the demo command).", file=sys.stderr)
         return failed or 2
-    # A closed pipe (`… | head`) ends the program quietly, like other Unix tools.
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    signals.install()
     from tui import diagnostics
 
     try:
@@ -201,10 +201,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_interactive(args)
         module = importlib.import_module(COMMANDS[args.command])
+        if getattr(module, "STREAMS_TO_STDOUT", False):
+            signals.restore_sigpipe()
         _warm_up(getattr(module, "WARM_IMPORTS", ("boto3",)))
         from tui.cli.session import open_session
 
-        async def run() -> int:
+        async def body() -> int:
             if not getattr(module, "NEEDS_SESSION", True):
                 code0: int = await module.run(args, None)
                 return code0
@@ -212,7 +214,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 code: int = await module.run(args, session)
                 return code
 
-        return asyncio.run(run())
+        # A signal cancels the command: its finally blocks close SSH channels and stop the demo.
+        return asyncio.run(signals.run_until_signal(body()))
+    except signals.Terminated as exc:
+        return signals.exit_code(exc.signum)
     except ConsoleError as exc:
         print(f"ttes-console: {exc}", file=sys.stderr)
         return failed or (2 if _is_usage(exc) else 1)

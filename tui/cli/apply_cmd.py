@@ -62,8 +62,12 @@ async def run(args: argparse.Namespace, session: Session) -> int:
     guard = await check_snapshot_guard(clients, plan)
     try:
         execution = await execute_change_set(
-            clients, plan, read_only=session.read_only, confirm=args.confirm,
-            allow_without_snapshot=args.allow_without_snapshot, guard=guard,
+            clients,
+            plan,
+            read_only=session.read_only,
+            confirm=args.confirm,
+            allow_without_snapshot=args.allow_without_snapshot,
+            guard=guard,
         )
     except ExecutionRefused as exc:
         if guard.blocked and guard.sentence in str(exc):

@@ -56,7 +56,9 @@ def read_template(path: Path | None) -> str | None:
 async def run(args: argparse.Namespace, session: Session) -> int:
     clients = AwsClients(session.profile)
     draft = await prepare_update(
-        clients, parse_params(args.param), template_body=read_template(args.template_file),
+        clients,
+        parse_params(args.param),
+        template_body=read_template(args.template_file),
         template_url=args.template_url,
     )
     plan = await create_change_set(clients, draft, read_only=session.read_only)
@@ -71,8 +73,11 @@ async def run(args: argparse.Namespace, session: Session) -> int:
 
 def _change_lines(c: ResourceChange) -> list[str]:
     mark = MARKS.get(c.action, "?")
-    what = c.action if c.action != "Modify" else ("replace" if c.replacement == "True" else
-                                                   "may replace" if c.replacement == "Conditional" else "modify")
+    what = (
+        c.action
+        if c.action != "Modify"
+        else ("replace" if c.replacement == "True" else "may replace" if c.replacement == "Conditional" else "modify")
+    )
     flags = [f for f in (c.policy_action, "STATEFUL" if c.stateful else "") if f]
     line = f"  {mark} {c.logical_id:<18} {c.type:<36} {what}"
     if flags:
@@ -98,8 +103,10 @@ def render_plan(plan: ChangeSetPlan, draft: UpdateDraft, *, kept: bool) -> str:
         for c in plan.changes:
             lines += _change_lines(c)
     if plan.requires_snapshot:
-        lines.append("\nNeeds a snapshot newer than this change set before apply: "
-                     + ", ".join(c.logical_id for c in plan.requires_snapshot))
+        lines.append(
+            "\nNeeds a snapshot newer than this change set before apply: "
+            + ", ".join(c.logical_id for c in plan.requires_snapshot)
+        )
     if plan.warnings:
         lines.append("\nWarnings")
         lines += [f"  ! {w}" for w in plan.warnings]

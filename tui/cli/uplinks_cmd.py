@@ -27,6 +27,9 @@ from services.uplinks.parse import Uplink, uplink_as_json
 from tui.cli.batch_output import BatchOutput
 from tui.cli.session import Session
 
+# A closed pipe (`… | head`) ends the command quietly, as it does other Unix filters.
+STREAMS_TO_STDOUT = True
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--app", metavar="ID", help="only this application")

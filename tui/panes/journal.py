@@ -60,7 +60,10 @@ class JournalPane(Pane):
         with Horizontal(id="journal-hostkey"):
             yield Button("Trust this host key", id="journal-trust", variant="warning")
             yield Button("Don't trust", id="journal-distrust")
-        yield JournalView(max_entries=self.profile.journal.buffer_entries, id="journal-view")
+        journal = self.profile.journal
+        yield JournalView(
+            max_entries=journal.buffer_entries, max_bytes=journal.buffer_mb * 1024 * 1024, id="journal-view"
+        )
         yield Input(id="journal-input")
         yield Static(id="journal-status")
 

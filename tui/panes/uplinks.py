@@ -32,7 +32,7 @@ from services.uplinks.parse import Uplink, export_record, uplink_as_json
 from tui.panes import Pane
 from widgets.device_table import DeviceRow, DeviceTable
 from widgets.uplink_detail import UplinkDetail
-from widgets.uplink_feed import FeedLine, UplinkFeedView
+from widgets.uplink_feed import ITEM_OVERHEAD, FeedLine, UplinkFeedView
 
 RATE_WINDOW = 2.0
 BATCH_ITEMS = 100  # a few ms of work per batch: keys stay responsive during a flood
@@ -72,6 +72,12 @@ def feed_line(entry: tuple[Uplink, Observation]) -> FeedLine:
         kind=kind,
         item=entry,
     )
+
+
+def uplink_bytes(entry: tuple[Uplink, Observation]) -> int:
+    """About what one kept uplink costs: its raw payload text (the largest part) and its parsed fields."""
+    uplink = entry[0]
+    return ITEM_OVERHEAD + len(uplink.raw) + 64 * len(uplink.gateways)
 
 
 def device_row(s: DeviceSummary, now: float) -> DeviceRow:
@@ -150,7 +156,13 @@ class UplinksPane(Pane):
             yield Static("", id="uplinks-status")
         yield Input(placeholder="filter: app:ID device:ID words — Enter applies, empty clears", id="uplinks-filter")
         with ContentSwitcher(initial="uplinks-feed"):
-            yield UplinkFeedView(max_lines=self.max_lines, formatter=feed_line, id="uplinks-feed")
+            yield UplinkFeedView(
+                max_lines=self.max_lines,
+                formatter=feed_line,
+                max_bytes=self.profile.iot.buffer_mb * 1024 * 1024,
+                sizer=uplink_bytes,
+                id="uplinks-feed",
+            )
             yield DeviceTable(id="uplinks-devices")
             yield UplinkDetail(id="uplinks-detail")
             yield Static("", id="uplinks-message")

@@ -100,8 +100,11 @@ class ChangeSetScreen(ShowsWorkerFailures, Screen[None]):
         yield Static(id="status")
         with ContentSwitcher(initial="step-1"):
             with Vertical(id="step-1"):
-                yield Static("Update the stack with its current template and new parameter values, or with a "
-                             "replacement template.", classes="lead")
+                yield Static(
+                    "Update the stack with its current template and new parameter values, or with a "
+                    "replacement template.",
+                    classes="lead",
+                )
                 with RadioSet(id="source"):
                     yield RadioButton("Current template", value=True, id="src-current")
                     yield RadioButton("Template file", id="src-file")
@@ -110,8 +113,9 @@ class ChangeSetScreen(ShowsWorkerFailures, Screen[None]):
                 with Horizontal(classes="buttons"):
                     yield Button("Next: parameters", id="to-params", variant="primary")
             with Vertical(id="step-2"):
-                yield Static("Changed values are highlighted. Leave hidden (no-echo) values empty to keep them.",
-                             classes="lead")
+                yield Static(
+                    "Changed values are highlighted. Leave hidden (no-echo) values empty to keep them.", classes="lead"
+                )
                 yield Vertical(id="form-slot")
                 with Horizontal(classes="buttons"):
                     yield Button("Create change set and review", id="to-review", variant="primary")
@@ -145,8 +149,11 @@ class ChangeSetScreen(ShowsWorkerFailures, Screen[None]):
     def on_mount(self) -> None:
         self.show_step(1)
         if self.read_only:
-            self.set_status("Read-only: change sets can be reviewed here but not created or executed "
-                            "(the console runs with --read-only).", "error")
+            self.set_status(
+                "Read-only: change sets can be reviewed here but not created or executed "
+                "(the console runs with --read-only).",
+                "error",
+            )
 
     # --- chrome ---------------------------------------------------------------------------
 
@@ -201,8 +208,9 @@ class ChangeSetScreen(ShowsWorkerFailures, Screen[None]):
     async def load_parameters(self) -> None:
         self.set_status("Reading the template's parameters…")
         try:
-            self.base = await prepare_update(self.clients, {}, template_body=self.template_body,
-                                             template_url=self.template_url)
+            self.base = await prepare_update(
+                self.clients, {}, template_body=self.template_body, template_url=self.template_url
+            )
         except ConsoleError as exc:
             self.set_status(str(exc), "error")
             return
@@ -210,8 +218,11 @@ class ChangeSetScreen(ShowsWorkerFailures, Screen[None]):
         slot = self.query_one("#form-slot", Vertical)
         await slot.remove_children()
         await slot.mount(ParameterForm(param_fields(self.base, handoff), id="form"))
-        prefilled = [k for k in handoff if self.base.stack.parameter(k) is not None or
-                     any(p.key == k for p in self.base.declared)]
+        prefilled = [
+            k
+            for k in handoff
+            if self.base.stack.parameter(k) is not None or any(p.key == k for p in self.base.declared)
+        ]
         self.set_status("Pre-filled from the snapshot screen: " + ", ".join(prefilled) if prefilled else "")
         self.show_step(2)
 
@@ -229,9 +240,13 @@ class ChangeSetScreen(ShowsWorkerFailures, Screen[None]):
             if self.plan is not None and not self.kept:
                 await delete_change_set(self.clients, self.plan.name, read_only=self.read_only)
                 self.plan = None
-            self.draft = await prepare_update(self.clients, values, template_body=self.template_body,
-                                              template_url=self.template_url,
-                                              stack=self.base.stack if self.base else None)
+            self.draft = await prepare_update(
+                self.clients,
+                values,
+                template_body=self.template_body,
+                template_url=self.template_url,
+                stack=self.base.stack if self.base else None,
+            )
             self.plan = await create_change_set(self.clients, self.draft, read_only=self.read_only)
         except ConsoleError as exc:
             self.set_status(str(exc), "error")
@@ -317,15 +332,18 @@ class ChangeSetScreen(ShowsWorkerFailures, Screen[None]):
                 self.override = True
                 self.show_guard(self.guard)
 
-        question = ("Execute without a fresh snapshot? The database's data since its last snapshot could be lost. "
-                    "The override is recorded in the audit log.")
+        question = (
+            "Execute without a fresh snapshot? The database's data since its last snapshot could be lost. "
+            "The override is recorded in the audit log."
+        )
         self.app.push_screen(ConfirmScreen(question, "Override"), answered)
 
     @on(Button.Pressed, "#to-confirm")
     def to_confirm(self) -> None:
         assert self.plan is not None
-        self.query_one("#confirm-text", Static).update(Text(
-            f"Type the stack name {self.profile.stack} to execute {self.plan.name}.\n{self.plan.verdict}"))
+        self.query_one("#confirm-text", Static).update(
+            Text(f"Type the stack name {self.profile.stack} to execute {self.plan.name}.\n{self.plan.verdict}")
+        )
         self.show_step(5)
         self.query_one("#confirm-input", Input).focus()
 
@@ -344,8 +362,13 @@ class ChangeSetScreen(ShowsWorkerFailures, Screen[None]):
         assert self.plan is not None
         try:
             execution: Execution = await execute_change_set(
-                self.clients, self.plan, read_only=self.read_only, confirm=typed,
-                allow_without_snapshot=self.override, guard=self.guard)
+                self.clients,
+                self.plan,
+                read_only=self.read_only,
+                confirm=typed,
+                allow_without_snapshot=self.override,
+                guard=self.guard,
+            )
         except ConsoleError as exc:
             self.set_status(str(exc), "error")
             return
@@ -374,8 +397,11 @@ class ChangeSetScreen(ShowsWorkerFailures, Screen[None]):
         if self.plan is None or self.executed:
             return
         self.kept = True
-        self.set_status(f"Kept {self.plan.name}: `ttes-console apply --change-set {self.plan.name} "
-                        f"--confirm {self.profile.stack}` executes it later.", "ok")
+        self.set_status(
+            f"Kept {self.plan.name}: `ttes-console apply --change-set {self.plan.name} "
+            f"--confirm {self.profile.stack}` executes it later.",
+            "ok",
+        )
 
     @on(Button.Pressed, "#keep")
     def keep_pressed(self) -> None:

@@ -77,6 +77,8 @@ def result_text(progress: UpdateProgress, checklist: Sequence[str]) -> Text:
         for item in checklist:
             out.append(f"  ☐ {item}\n")
     elif progress.rolled_back:
-        out.append("CloudFormation rolled the stack back to its previous configuration: read the failure "
-                   "reasons, fix the cause, then plan a new change set.\n")
+        out.append(
+            "CloudFormation rolled the stack back to its previous configuration: read the failure "
+            "reasons, fix the cause, then plan a new change set.\n"
+        )
     return out

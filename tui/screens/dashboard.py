@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from tui.panes.health import HealthPane
 
+
 class DashboardBody(Vertical):
     """Stack and Health on top, the tabs below."""
 
