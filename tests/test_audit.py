@@ -49,12 +49,12 @@ async def test_an_unwritable_audit_log_refuses_before_calling_aws(sb: Sandbox, t
     before_snapshots = await clients.call("elasticache", "describe_snapshots")
     before_rds = await clients.call("rds", "describe_db_snapshots")
 
-    code, out, err = await cli(sb, config, "snapshot", "create", "--redis")
+    code, _, err = await cli(sb, config, "snapshot", "create", "--redis")
     assert code == 1 and "Traceback" not in err, err
     assert len(err.strip().splitlines()) == 1
     assert f"the audit log {unwritable} cannot be written" in err and "nothing was changed" in err
 
-    code, out, err = await cli(sb, config, "plan", "--param", "DatabaseName=other", "--keep")
+    code, _, err = await cli(sb, config, "plan", "--param", "DatabaseName=other", "--keep")
     assert code == 1 and "Traceback" not in err, err
     assert "Refused to create change set" in err and "cannot be written" in err
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from typing import ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -14,6 +16,7 @@ from services.core.config import Profile
 from services.core.errors import ConsoleError
 from tui import heap
 from tui.commands import ConsoleCommands
+from tui.crash import crash_sentence, record_crash
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.help import HelpScreen
 
@@ -66,6 +69,15 @@ class TtesConsoleApp(App[int]):
             self.notify(str(exc), title="AWS identity", severity="warning", timeout=8)
             return
         self.sub_title = self.principal
+
+    def _fatal_error(self) -> None:
+        # Textual's default prints a traceback with local variables, which for an AWS call hold
+        # the signed request; the operator gets a sentence, the scrubbed traceback goes to the log.
+        error = sys.exc_info()[1] or self._exception
+        if error is None:
+            super()._fatal_error()
+            return
+        self.panic(Text(crash_sentence(error, record_crash(error))))
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -146,6 +146,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Python flushes stdout at exit; point it at /dev/null so that cannot fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except Exception as exc:  # the last resort: a sentence and the log's path, never a traceback
+        from tui.crash import crash_sentence, record_crash
+
+        print(crash_sentence(exc, record_crash(exc)), file=sys.stderr)
+        return 1
 
 
 def _warm_up(modules: Sequence[str]) -> None:
