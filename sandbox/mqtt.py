@@ -34,6 +34,7 @@ from sandbox.core import SandboxContext
 from sandbox.mqtt_relay import Relay
 from sandbox.uplink_metrics import backfill, report_metrics
 from sandbox.uplink_sim import UplinkSimulator
+from services.core.files import write_private_text
 
 DEFAULT_RATE = 20.0
 RATE_ENV = "TTES_SANDBOX_UPLINK_RATE"  # messages a second; the benchmark raises it
@@ -97,11 +98,11 @@ class MqttPart:
         work = Path(ctx.workdir)
         server = ca.issue_cert("127.0.0.1", "localhost", "mqtt.sandbox.ttes.test")
         self.server_file = str(work / "mqtt-server.pem")
-        server.private_key_and_cert_chain_pem.write_to_path(self.server_file)
+        write_private_text(Path(self.server_file), server.private_key_and_cert_chain_pem.bytes().decode())
         client = ca.issue_cert("ttes-console-operator")
         self.cert_file, self.key_file = str(work / "mqtt-client.pem"), str(work / "mqtt-client.key")
         client.cert_chain_pems[0].write_to_path(self.cert_file)
-        client.private_key_pem.write_to_path(self.key_file)
+        write_private_text(Path(self.key_file), client.private_key_pem.bytes().decode())
         self.ca_file = str(ctx.ca_file)
         self.mtls_port, self.wss_port = free_port(), free_port()
         if ctx.scenario("broker-flaky"):

@@ -95,6 +95,7 @@ class Profile:
     aws_profile: str = ""
     endpoint_url: str = ""
     audit_log: str = ""  # default: the user data dir's audit.jsonl
+    exports_dir: str = ""  # saved journals and uplink exports; default: the user data dir's exports/
     ssh: SshSettings = field(default_factory=SshSettings)
     dns: DnsSettings = field(default_factory=DnsSettings)
     tls: TlsSettings = field(default_factory=TlsSettings)
@@ -216,6 +217,7 @@ def resolve_profile(
         aws_profile=aws_profile,
         endpoint_url=_str(raw, "endpoint_url", source, where, ""),
         audit_log=_str(raw, "audit_log", source, where, ""),
+        exports_dir=_str(raw, "exports_dir", source, where, ""),
         **sections,
     )
     if profile.iot.auth not in _IOT_AUTH:
