@@ -63,10 +63,13 @@ def install_change_set_fidelity(ctx: SandboxContext) -> None:
     if _installed:
         return
     from moto.cloudformation import models, responses
+    from moto.cloudformation.exceptions import CloudFormationError
+
+    class ChangeSetNotFound(CloudFormationError):
+        code = "ChangeSetNotFoundException"  # the model's shape; its wire code is ChangeSetNotFound
 
     backend_cls = models.CloudFormationBackend
     original_create = backend_cls.create_change_set
-    original_describe = backend_cls.describe_change_set
     original_list = backend_cls.list_change_sets
 
     def create_change_set(self: Any, *args: Any, **kwargs: Any) -> tuple[str, str]:
@@ -74,10 +77,24 @@ def install_change_set_fidelity(ctx: SandboxContext) -> None:
         _recompute(self.change_sets[change_set_id])
         return change_set_id, stack_id
 
+    def find_change_set(self: Any, change_set_name: str) -> Any:
+        # moto answers an unknown change set with "Stack with id … does not exist" (ValidationError);
+        # CloudFormation answers ChangeSetNotFound, and the console must show that sentence.
+        for key, cs in self.change_sets.items():
+            if change_set_name in (key, cs.change_set_name):
+                return cs
+        raise ChangeSetNotFound(f"ChangeSet [{change_set_name}] does not exist")
+
+    original_delete = backend_cls.delete_change_set
+
     def describe_change_set(self: Any, change_set_name: str) -> Any:
-        cs = original_describe(self, change_set_name)
+        cs = find_change_set(self, change_set_name)
         _advance(cs)
         return cs
+
+    def delete_change_set(self: Any, change_set_name: str) -> None:
+        find_change_set(self, change_set_name)
+        original_delete(self, change_set_name)
 
     def list_change_sets(self: Any) -> Any:
         sets = list(original_list(self))
@@ -86,7 +103,7 @@ def install_change_set_fidelity(ctx: SandboxContext) -> None:
         return sets
 
     def execute_change_set(self: Any, change_set_name: str, stack_name: str | None = None) -> None:
-        cs: Any = original_describe(self, change_set_name)
+        cs: Any = find_change_set(self, change_set_name)
         _advance(cs)
         from moto.cloudformation.exceptions import ValidationError
 
@@ -126,6 +143,31 @@ def install_change_set_fidelity(ctx: SandboxContext) -> None:
         token = str(end) if end < len(cs.changes) else None
         return ActionResult(ChangeSetPage(cs, cs.changes[start:end], token))
 
+    def response_list_stack_resources(self: Any) -> Any:
+        # moto lists every resource CREATE_COMPLETE at the stack's creation time; CloudFormation
+        # shows each resource's latest status and when it changed, which the sandbox's events hold.
+        from moto.core.responses import ActionResult
+
+        stack, resources = self.cloudformation_backend.list_stack_resources(self._get_param("StackName"))
+        # A listed resource exists: its DELETE_* events are the cleanup of the physical one it replaced.
+        latest = {
+            e.logical_resource_id: e
+            for e in stack.events
+            if e.resource_type != "AWS::CloudFormation::Stack" and not e.resource_status.startswith("DELETE_")
+        }
+        rows = []
+        for resource in resources:
+            logical_id = getattr(resource, "logical_resource_id", "")
+            event = latest.get(logical_id)
+            rows.append({
+                "ResourceStatus": event.resource_status if event else "CREATE_COMPLETE",
+                "LogicalResourceId": logical_id,
+                "LastUpdatedTimestamp": event.timestamp if event else stack.creation_time,
+                "PhysicalResourceId": getattr(resource, "physical_resource_id", ""),
+                "ResourceType": getattr(resource, "cf_resource_type", ""),
+            })
+        return ActionResult({"StackResourceSummaries": rows})
+
     def response_create_change_set(self: Any) -> Any:
         self._sandbox_creating_change_set = True
         try:
@@ -137,6 +179,7 @@ def install_change_set_fidelity(ctx: SandboxContext) -> None:
         backend_cls: {
             "create_change_set": create_change_set,
             "describe_change_set": describe_change_set,
+            "delete_change_set": delete_change_set,
             "list_change_sets": list_change_sets,
             "execute_change_set": execute_change_set,
         },
@@ -145,6 +188,7 @@ def install_change_set_fidelity(ctx: SandboxContext) -> None:
             "create_change_set": response_create_change_set,
             "_dispatch": locked_dispatch,
             "describe_change_set": response_describe_change_set,
+            "list_stack_resources": response_list_stack_resources,
         },
     }
     for cls, methods in patches.items():
@@ -366,6 +410,7 @@ def _failing_steps(stack: Any, cs: Any) -> list[Callable[[], None]]:
 def _apply(stack: Any, cs: Any) -> None:
     """Let moto apply the new template and parameters; keep the stack consistent if a model cannot."""
     params = cs.sandbox_parameters
+    before = dict(stack.resource_map._parsed_resources)
     try:
         stack.resource_map.update(cs.template_dict, {k: _text(v) for k, v in params.items()})
     except Exception:
@@ -373,6 +418,12 @@ def _apply(stack: Any, cs: Any) -> None:
         stack.resource_map.input_parameters = {k: _text(v) for k, v in params.items()}
         stack.resource_map.load_parameters()
         stack.resource_map._resource_json_map = cs.template_dict["Resources"]
+    # moto cannot update some models (RDS instances, EC2 instances) and leaves None in their place,
+    # which lists as a blank resource row; keep the model it had, as the resource still exists.
+    parsed = stack.resource_map._parsed_resources
+    for logical_id, model in before.items():
+        if parsed.get(logical_id, model) is None and model is not None:
+            parsed[logical_id] = model
     stack.template = cs.template if isinstance(cs.template, str) else json.dumps(cs.template)
     stack.template_dict = cs.template_dict
     stack.parameters = {k: _text(v) for k, v in params.items()}
