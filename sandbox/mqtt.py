@@ -37,10 +37,20 @@ from sandbox.uplink_sim import UplinkSimulator
 from services.core.files import write_private_text
 
 DEFAULT_RATE = 20.0
+SESSION_EXPIRY_ENV = "TTES_SANDBOX_SESSION_EXPIRY"  # seconds a closed persistent session is kept
+SESSION_EXPIRY_SECONDS = 120
 RATE_ENV = "TTES_SANDBOX_UPLINK_RATE"  # messages a second; the benchmark raises it
 FLAKY_UP_SECONDS = 5.0
 FLAKY_DOWN_SECONDS = 0.5
 log = logging.getLogger("sandbox.mqtt")
+
+
+def session_expiry() -> int:
+    """Seconds the broker keeps a disconnected persistent session (and its queued messages)."""
+    try:
+        return max(1, int(os.environ.get(SESSION_EXPIRY_ENV, SESSION_EXPIRY_SECONDS)))
+    except ValueError:
+        return SESSION_EXPIRY_SECONDS
 
 
 class ClientCertificateAuth(BaseAuthPlugin):
@@ -151,6 +161,11 @@ class MqttPart:
                 },
             },
             "plugins": {f"{__name__}.ClientCertificateAuth": {}},
+            # A console subscribes with a persistent session under a fresh client id each run; the
+            # broker queues every uplink for each closed one until the session expires. AWS IoT
+            # expires them after an hour; the sandbox sooner, or a long-running sandbox serving
+            # consoles grows by every queue (hundreds of MB in half an hour).
+            "session_expiry_interval": session_expiry(),
         }
 
     async def _start_broker(self) -> None:
@@ -185,7 +200,9 @@ class MqttPart:
             relay.accepting = False
             relay.drop_all()
         if old is not None:  # its sessions wait for close handshakes that will never come: not our problem now
-            self._closing.append(asyncio.create_task(self._shutdown_quietly(old)))
+            closing = asyncio.create_task(self._shutdown_quietly(old))
+            self._closing.append(closing)
+            closing.add_done_callback(lambda task: task in self._closing and self._closing.remove(task))
         await asyncio.sleep(self.flaky_down)
         await self._start_broker()
         for relay in self._relays:
