@@ -110,13 +110,19 @@ class AuditLog:
                 f"Refused to {action.replace('_', ' ')} {target}: the audit log {self.path} cannot be written "
                 f"({reason}); nothing was changed. Fix its permissions or set audit_log in the profile."
             ) from None
-        # Close the descriptor even if the caller forgets (an abandoned held record).
-        weakref.finalize(self, os.close, self._fd)
+        # Closed after the outcome is written, or at the latest when an abandoned record is collected.
+        self._closer = weakref.finalize(self, os.close, self._fd)
         return self
+
+    def close(self) -> None:
+        """Release the descriptor (once)."""
+        closer = getattr(self, "_closer", None)
+        if closer is not None:
+            closer()
 
     def write(self, entry: AuditRecord) -> None:
         """Append one record; :class:`AuditUnavailable` when the write fails."""
-        if self._fd is None:
+        if self._fd is None or not self._closer.alive:
             raise AuditUnavailable(f"The audit log {self.path} is not open.")
         line = (json.dumps(asdict(entry), sort_keys=True) + "\n").encode()
         try:
@@ -242,7 +248,10 @@ class AuditedAction:
         entry = make_record(self.log.profile, action=self.action, target=self.target, outcome=self.outcome,
                             principal=self.principal, request_id=self.request_id, detail=self.detail)
         # Written synchronously: a cancelled task must still leave its record.
-        self.log.write(entry)
+        try:
+            self.log.write(entry)
+        finally:
+            self.log.close()
         return entry
 
 
