@@ -214,7 +214,8 @@ async def follow_update(
     finally:
         if execution.audit is not None and not execution.audit.closed:
             await execution.audit.close(
-                "failed", "the console stopped following the update before it ended; check the stack's events"
+                "failed", "outcome unknown: the console stopped following the update before it ended; "
+                "check the stack's events"
             )
 
 
