@@ -36,6 +36,8 @@ def load(tmp_path: Path, section: str, body: str) -> Profile:
         ("iot", "connections = 0", "must be between 1 and 32, got 0"),
         ("journal", "buffer_entries = 0", "'buffer_entries' in [profiles.a.journal] must be between 1 and"),
         ("snapshots", "max_age_hours = nan", "'max_age_hours' in [profiles.a.snapshots] must be at least 0, got nan"),
+        ("dns", 'nameservers = ["1.1.1.1", "resolver.example"]',
+         "nameservers in [profiles.a.dns] must be IP addresses (like 1.1.1.1), got 'resolver.example'"),
         ("iot", 'topic = "{stack.__class__}"', "has the unknown placeholder {stack.__class__}; the placeholders are {stack}"),
         ("iot", 'topic = "lorawan/{0}/+/things/+/up"', "unknown placeholder {0}"),
         ("iot", 'topic = "lorawan/{stack/+"', "unpaired brace"),
@@ -51,6 +53,7 @@ def test_values_in_range_load(tmp_path: Path) -> None:
     profile = load(tmp_path, "ssh", "port = 65535\nconnect_timeout = 0.5")
     assert profile.ssh.port == 65535 and profile.ssh.connect_timeout == 0.5
     assert load(tmp_path, "iot", "connections = 32").iot.connections == 32
+    assert load(tmp_path, "dns", 'nameservers = ["1.1.1.1", "2606:4700::1111"]').dns.nameservers[1] == "2606:4700::1111"
 
 
 def test_a_template_substitutes_its_placeholders_and_evaluates_nothing() -> None:

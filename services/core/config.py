@@ -338,12 +338,28 @@ def check_ranges(profile: Profile, source: str) -> None:
                 shown = "between" if math.isfinite(high) else "at least"
                 bound = f"{_number(low)} and {_number(high)}" if math.isfinite(high) else _number(low)
                 raise ConfigError(f"{source}: '{f.name}' in {where} must be {shown} {bound}, got {value!r}.")
+        if section == "dns":
+            for server in settings.nameservers:
+                if not _is_address(server):
+                    raise ConfigError(
+                        f"{source}: nameservers in {where} must be IP addresses (like 1.1.1.1), got {server!r}."
+                    )
         for (sect, key), allowed in TEMPLATE_PLACEHOLDERS.items():
             if sect == section:
                 try:
                     fill_template(getattr(settings, key), allowed, **{name: "x" for name in allowed})
                 except ValueError as exc:
                     raise ConfigError(f"{source}: '{key}' in {where}: {exc}.") from None
+
+
+def _is_address(text: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _number(value: float) -> str:
