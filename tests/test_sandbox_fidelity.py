@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from sandbox.core import Sandbox
@@ -23,7 +25,7 @@ async def test_a_change_set_that_does_not_exist_is_change_set_not_found(sb: Sand
         await describe_change_set(clients, "nonexistent")
     assert not isinstance(caught.value, StackNotFound)
     assert caught.value.code == "ChangeSetNotFound"
-    assert "ChangeSet [nonexistent] does not exist (ChangeSetNotFound)" in str(caught.value)
+    assert str(caught.value).startswith("Change set nonexistent does not exist on stack ttes-demo (ChangeSetNotFound)")
 
 
 async def test_after_a_database_replacing_update_every_resource_row_is_filled(sb: Sandbox) -> None:
@@ -44,3 +46,15 @@ async def test_after_a_database_replacing_update_every_resource_row_is_filled(sb
     changed = {c.logical_id for c in plan.changes}
     assert "Database" in changed and {status[lid] for lid in changed} == {"UPDATE_COMPLETE"}, status
     assert all(status[lid] == earlier[lid] for lid in status if lid not in changed), (status, earlier)
+
+
+async def test_apply_of_a_change_set_that_does_not_exist_says_so(sb: Sandbox, tmp_path: Path) -> None:
+    from sandbox.runner import write_profile
+    from tests.test_audit import cli
+
+    config = tmp_path / "config.toml"
+    write_profile(sb, config)
+    code, out, err = await cli(sb, config, "apply", "--change-set", "nonexistent", "--confirm", "ttes-demo")
+    assert code == 1 and out == "" and err.count("\n") == 1
+    assert "Change set nonexistent does not exist on stack ttes-demo (ChangeSetNotFound)" in err
+    assert "Stack ttes-demo not found" not in err

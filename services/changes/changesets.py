@@ -26,6 +26,7 @@ from services.changes.classify import (
 from services.core.audit import audited
 from services.core.aws import AwsClients
 from services.core.errors import (
+    AwsError,
     ChangeSetFailed,
     InvalidParameter,
     StackNotReady,
@@ -281,7 +282,16 @@ async def describe_change_set(clients: AwsClients, name: str) -> ChangeSetPlan:
     kwargs: dict[str, Any] = {"ChangeSetName": name, "StackName": clients.profile.stack}
     raw_changes: list[Mapping[str, Any]] = []
     while True:
-        page = await clients.call("cloudformation", "describe_change_set", **kwargs)
+        try:
+            page = await clients.call("cloudformation", "describe_change_set", **kwargs)
+        except AwsError as exc:
+            if exc.code != "ChangeSetNotFound":
+                raise
+            raise AwsError(
+                f"Change set {name} does not exist on stack {clients.profile.stack} (ChangeSetNotFound); "
+                "`ttes-console plan --keep` creates one and prints its name.",
+                code=exc.code, request_id=exc.request_id,
+            ) from exc
         raw_changes.extend(page.get("Changes", []) or [])
         token = page.get("NextToken")
         if not token:
