@@ -173,3 +173,27 @@ def test_a_parameter_that_is_not_utf8_from_the_command_line(setup: tuple[Path, d
         capture_output=True, env={**os.environ, **env, "LC_ALL": "C.UTF-8"}, cwd=root, timeout=120,
     )  # fmt: skip
     assert proc.returncode == 2 and b"is not valid UTF-8" in proc.stderr and b"Traceback" not in proc.stderr
+
+
+def test_the_diagnostic_log_filter_scrubs_signed_headers(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import logging
+
+    from tui.crash import ScrubSecrets
+
+    monkeypatch.setenv("AWS_SESSION_TOKEN", SESSION_TOKEN)
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(ScrubSecrets())
+    log = logging.getLogger("botocore.test-scrub")
+    log.addHandler(handler)
+    log.propagate = False
+    log.warning("Sending http request: %s", {
+        "Authorization": f"AWS4-HMAC-SHA256 Credential={ACCESS_KEY_ID}/20261202/eu-west-1/sts/aws4_request, "
+                         "SignedHeaders=host;x-amz-date, Signature=0123456789abcdef",
+        "X-Amz-Security-Token": SESSION_TOKEN,
+    })
+    text = stream.getvalue()
+    assert "Sending http request" in text and "Credential=****/" in text
+    assert ACCESS_KEY_ID not in text and SESSION_TOKEN not in text
+    assert "0123456789abcdef" not in text

@@ -8,6 +8,7 @@ operator reads a sentence that names the file.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import traceback
@@ -42,6 +43,20 @@ def scrub(text: str, environ: dict[str, str] | None = None) -> str:
     for pattern in _PATTERNS:
         text = pattern.sub(lambda m: m.group(1) + "****", text)
     return text
+
+
+class ScrubSecrets(logging.Filter):
+    """A logging filter for the diagnostic log: each record's text passes through :func:`scrub`.
+
+    botocore's debug logging prints signed request headers; attach this to the log's handler.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = scrub(record.getMessage())
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = scrub("".join(traceback.format_exception(*record.exc_info)))
+        return True
 
 
 def record_crash(exc: BaseException, path: Path | None = None) -> Path | None:
