@@ -18,7 +18,6 @@ This module patches its CloudFormation backend, inside the sandbox process only,
 from __future__ import annotations
 
 import functools
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from typing import Any
 
 from sandbox.changes_diff import NO_CHANGES_REASON, compute_changes
 from sandbox.core import SandboxContext
+from sandbox.stack_state import apply_change_set, parameter_text, response_list_stack_resources
 
 PENDING_SECONDS = 0.3  # CREATE_PENDING lasts this long, CREATE_IN_PROGRESS until CREATE_SECONDS
 CREATE_SECONDS = 1.0
@@ -143,31 +143,6 @@ def install_change_set_fidelity(ctx: SandboxContext) -> None:
         token = str(end) if end < len(cs.changes) else None
         return ActionResult(ChangeSetPage(cs, cs.changes[start:end], token))
 
-    def response_list_stack_resources(self: Any) -> Any:
-        # moto lists every resource CREATE_COMPLETE at the stack's creation time; CloudFormation
-        # shows each resource's latest status and when it changed, which the sandbox's events hold.
-        from moto.core.responses import ActionResult
-
-        stack, resources = self.cloudformation_backend.list_stack_resources(self._get_param("StackName"))
-        # A listed resource exists: its DELETE_* events are the cleanup of the physical one it replaced.
-        latest = {
-            e.logical_resource_id: e
-            for e in stack.events
-            if e.resource_type != "AWS::CloudFormation::Stack" and not e.resource_status.startswith("DELETE_")
-        }
-        rows = []
-        for resource in resources:
-            logical_id = getattr(resource, "logical_resource_id", "")
-            event = latest.get(logical_id)
-            rows.append({
-                "ResourceStatus": event.resource_status if event else "CREATE_COMPLETE",
-                "LogicalResourceId": logical_id,
-                "LastUpdatedTimestamp": event.timestamp if event else stack.creation_time,
-                "PhysicalResourceId": getattr(resource, "physical_resource_id", ""),
-                "ResourceType": getattr(resource, "cf_resource_type", ""),
-            })
-        return ActionResult({"StackResourceSummaries": rows})
-
     def response_create_change_set(self: Any) -> Any:
         self._sandbox_creating_change_set = True
         try:
@@ -233,19 +208,13 @@ def _recompute(cs: Any) -> None:
     cs.sandbox_changes = changes
     cs.sandbox_parameters = real
     no_echo = {k for k, v in (cs.template_dict.get("Parameters") or {}).items() if v.get("NoEcho")}
-    cs.parameters = {k: ("****" if k in no_echo else _text(v)) for k, v in real.items()}
+    cs.parameters = {k: ("****" if k in no_echo else parameter_text(v)) for k, v in real.items()}
     if changes:
         cs.sandbox_final = ("CREATE_COMPLETE", "AVAILABLE", None)
     else:
         cs.sandbox_final = ("FAILED", "UNAVAILABLE", NO_CHANGES_REASON)
     cs.sandbox_started = time.monotonic()
     cs.status, cs.execution_status, cs.status_reason = "CREATE_PENDING", "UNAVAILABLE", None
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, list):
-        return ",".join(str(v) for v in value)
-    return str(value)
 
 
 def _advance(cs: Any) -> None:
@@ -355,7 +324,7 @@ def _success_steps(stack: Any, cs: Any) -> list[Callable[[], None]]:
         steps += _resource_steps(stack, c)
 
     def apply() -> None:
-        _apply(stack, cs)
+        apply_change_set(stack, cs)
         stack.status = "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"
         _event(stack, stack.name, "AWS::CloudFormation::Stack", "", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
 
@@ -405,26 +374,3 @@ def _failing_steps(stack: Any, cs: Any) -> list[Callable[[], None]]:
 
     steps.append(done)
     return steps
-
-
-def _apply(stack: Any, cs: Any) -> None:
-    """Let moto apply the new template and parameters; keep the stack consistent if a model cannot."""
-    params = cs.sandbox_parameters
-    before = dict(stack.resource_map._parsed_resources)
-    try:
-        stack.resource_map.update(cs.template_dict, {k: _text(v) for k, v in params.items()})
-    except Exception:
-        stack.resource_map._template = cs.template_dict
-        stack.resource_map.input_parameters = {k: _text(v) for k, v in params.items()}
-        stack.resource_map.load_parameters()
-        stack.resource_map._resource_json_map = cs.template_dict["Resources"]
-    # moto cannot update some models (RDS instances, EC2 instances) and leaves None in their place,
-    # which lists as a blank resource row; keep the model it had, as the resource still exists.
-    parsed = stack.resource_map._parsed_resources
-    for logical_id, model in before.items():
-        if parsed.get(logical_id, model) is None and model is not None:
-            parsed[logical_id] = model
-    stack.template = cs.template if isinstance(cs.template, str) else json.dumps(cs.template)
-    stack.template_dict = cs.template_dict
-    stack.parameters = {k: _text(v) for k, v in params.items()}
-    stack.output_map = stack._create_output_map()
