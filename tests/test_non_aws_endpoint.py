@@ -185,7 +185,8 @@ def test_the_diagnostic_log_filter_scrubs_signed_headers(monkeypatch: pytest.Mon
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.addFilter(ScrubSecrets())
-    log = logging.getLogger("botocore.test-scrub")
+    log = logging.getLogger("ttes-console.test-scrub")
+    log.setLevel(logging.DEBUG)
     log.addHandler(handler)
     log.propagate = False
     log.warning("Sending http request: %s", {
