@@ -18,7 +18,6 @@ This module patches its CloudFormation backend, inside the sandbox process only,
 from __future__ import annotations
 
 import functools
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from typing import Any
 
 from sandbox.changes_diff import NO_CHANGES_REASON, compute_changes
 from sandbox.context import SandboxContext
+from sandbox.stack_state import apply_change_set, parameter_text, response_list_stack_resources
 
 PENDING_SECONDS = 0.3  # CREATE_PENDING lasts this long, CREATE_IN_PROGRESS until CREATE_SECONDS
 CREATE_SECONDS = 1.0
@@ -63,10 +63,13 @@ def install_change_set_fidelity(ctx: SandboxContext) -> None:
     if _installed:
         return
     from moto.cloudformation import models, responses
+    from moto.cloudformation.exceptions import CloudFormationError
+
+    class ChangeSetNotFound(CloudFormationError):
+        code = "ChangeSetNotFoundException"  # the model's shape; its wire code is ChangeSetNotFound
 
     backend_cls = models.CloudFormationBackend
     original_create = backend_cls.create_change_set
-    original_describe = backend_cls.describe_change_set
     original_list = backend_cls.list_change_sets
 
     def create_change_set(self: Any, *args: Any, **kwargs: Any) -> tuple[str, str]:
@@ -74,10 +77,24 @@ def install_change_set_fidelity(ctx: SandboxContext) -> None:
         _recompute(self.change_sets[change_set_id])
         return change_set_id, stack_id
 
+    def find_change_set(self: Any, change_set_name: str) -> Any:
+        # moto answers an unknown change set with "Stack with id … does not exist" (ValidationError);
+        # CloudFormation answers ChangeSetNotFound, and the console must show that sentence.
+        for key, cs in self.change_sets.items():
+            if change_set_name in (key, cs.change_set_name):
+                return cs
+        raise ChangeSetNotFound(f"ChangeSet [{change_set_name}] does not exist")
+
+    original_delete = backend_cls.delete_change_set
+
     def describe_change_set(self: Any, change_set_name: str) -> Any:
-        cs = original_describe(self, change_set_name)
+        cs = find_change_set(self, change_set_name)
         _advance(cs)
         return cs
+
+    def delete_change_set(self: Any, change_set_name: str) -> None:
+        find_change_set(self, change_set_name)
+        original_delete(self, change_set_name)
 
     def list_change_sets(self: Any) -> Any:
         sets = list(original_list(self))
@@ -86,7 +103,7 @@ def install_change_set_fidelity(ctx: SandboxContext) -> None:
         return sets
 
     def execute_change_set(self: Any, change_set_name: str, stack_name: str | None = None) -> None:
-        cs: Any = original_describe(self, change_set_name)
+        cs: Any = find_change_set(self, change_set_name)
         _advance(cs)
         from moto.cloudformation.exceptions import ValidationError
 
@@ -137,6 +154,7 @@ def install_change_set_fidelity(ctx: SandboxContext) -> None:
         backend_cls: {
             "create_change_set": create_change_set,
             "describe_change_set": describe_change_set,
+            "delete_change_set": delete_change_set,
             "list_change_sets": list_change_sets,
             "execute_change_set": execute_change_set,
         },
@@ -145,6 +163,7 @@ def install_change_set_fidelity(ctx: SandboxContext) -> None:
             "create_change_set": response_create_change_set,
             "_dispatch": locked_dispatch,
             "describe_change_set": response_describe_change_set,
+            "list_stack_resources": response_list_stack_resources,
         },
     }
     for cls, methods in patches.items():
@@ -189,19 +208,13 @@ def _recompute(cs: Any) -> None:
     cs.sandbox_changes = changes
     cs.sandbox_parameters = real
     no_echo = {k for k, v in (cs.template_dict.get("Parameters") or {}).items() if v.get("NoEcho")}
-    cs.parameters = {k: ("****" if k in no_echo else _text(v)) for k, v in real.items()}
+    cs.parameters = {k: ("****" if k in no_echo else parameter_text(v)) for k, v in real.items()}
     if changes:
         cs.sandbox_final = ("CREATE_COMPLETE", "AVAILABLE", None)
     else:
         cs.sandbox_final = ("FAILED", "UNAVAILABLE", NO_CHANGES_REASON)
     cs.sandbox_started = time.monotonic()
     cs.status, cs.execution_status, cs.status_reason = "CREATE_PENDING", "UNAVAILABLE", None
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, list):
-        return ",".join(str(v) for v in value)
-    return str(value)
 
 
 def _advance(cs: Any) -> None:
@@ -311,7 +324,7 @@ def _success_steps(stack: Any, cs: Any) -> list[Callable[[], None]]:
         steps += _resource_steps(stack, c)
 
     def apply() -> None:
-        _apply(stack, cs)
+        apply_change_set(stack, cs)
         stack.status = "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"
         _event(stack, stack.name, "AWS::CloudFormation::Stack", "", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
 
@@ -361,19 +374,3 @@ def _failing_steps(stack: Any, cs: Any) -> list[Callable[[], None]]:
 
     steps.append(done)
     return steps
-
-
-def _apply(stack: Any, cs: Any) -> None:
-    """Let moto apply the new template and parameters; keep the stack consistent if a model cannot."""
-    params = cs.sandbox_parameters
-    try:
-        stack.resource_map.update(cs.template_dict, {k: _text(v) for k, v in params.items()})
-    except Exception:
-        stack.resource_map._template = cs.template_dict
-        stack.resource_map.input_parameters = {k: _text(v) for k, v in params.items()}
-        stack.resource_map.load_parameters()
-        stack.resource_map._resource_json_map = cs.template_dict["Resources"]
-    stack.template = cs.template if isinstance(cs.template, str) else json.dumps(cs.template)
-    stack.template_dict = cs.template_dict
-    stack.parameters = {k: _text(v) for k, v in params.items()}
-    stack.output_map = stack._create_output_map()

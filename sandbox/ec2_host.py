@@ -91,7 +91,6 @@ def ec2_ed25519_fingerprint(openssh_public: str) -> str:
 
 def _install(ctx: SandboxContext, impaired: bool) -> None:
     import asyncssh
-    import boto3
     from moto.ec2.models import ec2_backends
     from moto.ec2.models.instances import Instance
     from moto.ec2.responses import general
@@ -101,15 +100,9 @@ def _install(ctx: SandboxContext, impaired: bool) -> None:
 
     key = asyncssh.read_private_key(str(ctx.workdir / "ssh_client_key"))
     public = key.export_public_key("openssh").decode().strip()
-    ec2 = boto3.client(
-        "ec2",
-        endpoint_url=ctx.endpoint_url,
-        region_name=ctx.region,
-        aws_access_key_id="sandbox-setup",
-        aws_secret_access_key="sandbox-setup",
-    )
-    ec2.import_key_pair(KeyName=KEY_PAIR, PublicKeyMaterial=public.encode())
+    # Straight into moto's backend: under read-only-iam the API already refuses the setup's keys.
     backend = ec2_backends[ACCOUNT_ID][ctx.region]
+    backend.import_key_pair(KEY_PAIR, public.encode(), {})
     backend.key_pairs[KEY_PAIR].key_fingerprint = ec2_ed25519_fingerprint(public)
 
     def status(self: Instance) -> dict[str, Any]:

@@ -34,12 +34,23 @@ from sandbox.mqtt_relay import Relay
 from sandbox.ports import free_port
 from sandbox.uplink_metrics import backfill, report_metrics
 from sandbox.uplink_sim import UplinkSimulator
+from services.core.files import write_private_text
 
 DEFAULT_RATE = 20.0
+SESSION_EXPIRY_ENV = "TTES_SANDBOX_SESSION_EXPIRY"  # seconds a closed persistent session is kept
+SESSION_EXPIRY_SECONDS = 120
 RATE_ENV = "TTES_SANDBOX_UPLINK_RATE"  # messages a second; the benchmark raises it
 FLAKY_UP_SECONDS = 5.0
 FLAKY_DOWN_SECONDS = 0.5
 log = logging.getLogger("sandbox.mqtt")
+
+
+def session_expiry() -> int:
+    """Seconds the broker keeps a disconnected persistent session (and its queued messages)."""
+    try:
+        return max(1, int(os.environ.get(SESSION_EXPIRY_ENV, SESSION_EXPIRY_SECONDS)))
+    except ValueError:
+        return SESSION_EXPIRY_SECONDS
 
 
 class ClientCertificateAuth(BaseAuthPlugin):
@@ -91,11 +102,11 @@ class MqttPart:
         work = Path(ctx.workdir)
         server = ca.issue_cert("127.0.0.1", "localhost", "mqtt.sandbox.ttes.test")
         self.server_file = str(work / "mqtt-server.pem")
-        server.private_key_and_cert_chain_pem.write_to_path(self.server_file)
+        write_private_text(Path(self.server_file), server.private_key_and_cert_chain_pem.bytes().decode())
         client = ca.issue_cert("ttes-console-operator")
         self.cert_file, self.key_file = str(work / "mqtt-client.pem"), str(work / "mqtt-client.key")
         client.cert_chain_pems[0].write_to_path(self.cert_file)
-        client.private_key_pem.write_to_path(self.key_file)
+        write_private_text(Path(self.key_file), client.private_key_pem.bytes().decode())
         self.ca_file = str(ctx.ca_file)
         self.mtls_port, self.wss_port = free_port(), free_port()
         if ctx.scenario("broker-flaky"):
@@ -144,6 +155,11 @@ class MqttPart:
                 },
             },
             "plugins": {f"{__name__}.ClientCertificateAuth": {}},
+            # A console subscribes with a persistent session under a fresh client id each run; the
+            # broker queues every uplink for each closed one until the session expires. AWS IoT
+            # expires them after an hour; the sandbox sooner, or a long-running sandbox serving
+            # consoles grows by every queue (hundreds of MB in half an hour).
+            "session_expiry_interval": session_expiry(),
         }
 
     async def _start_broker(self) -> None:
@@ -178,7 +194,9 @@ class MqttPart:
             relay.accepting = False
             relay.drop_all()
         if old is not None:  # its sessions wait for close handshakes that will never come: not our problem now
-            self._closing.append(asyncio.create_task(self._shutdown_quietly(old)))
+            closing = asyncio.create_task(self._shutdown_quietly(old))
+            self._closing.append(closing)
+            closing.add_done_callback(lambda task: task in self._closing and self._closing.remove(task))
         await asyncio.sleep(self.flaky_down)
         await self._start_broker()
         for relay in self._relays:

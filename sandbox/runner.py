@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sandbox.core import SCENARIOS, Sandbox
 from services.core.config import render_profile_toml
+from services.core.files import write_private_text
 
 
 def env_path_for(config_path: Path) -> Path:
@@ -25,7 +26,7 @@ def write_profile(sandbox: Sandbox, config_path: Path) -> None:
     """Write the profile and its credentials file; the profile appears last and atomically."""
     assert sandbox.profile is not None
     env_file = env_path_for(config_path)
-    env_file.write_text("".join(f"export {k}={shlex.quote(v)}\n" for k, v in sandbox.environ.items()))
+    write_private_text(env_file, "".join(f"export {k}={shlex.quote(v)}\n" for k, v in sandbox.environ.items()))
     tmp = config_path.with_name(config_path.name + ".tmp")
     tmp.write_text(render_profile_toml(sandbox.profile))
     os.replace(tmp, config_path)

@@ -24,6 +24,7 @@ from sandbox.host_files import build_host_root, restart_log
 from sandbox.host_shell import HostShell, UnitState
 from sandbox.journal_gen import UNIT, JournalGen
 from sandbox.journalctl import JournalctlUsage, first_seq, last_seq, parse_journalctl, select, unit_matches
+from services.core.files import write_private_text
 
 RATE_ENV = "TTES_SANDBOX_JOURNAL_RATE"  # entries/s, for benchmarks
 FLAKY_RATE = 500.0
@@ -81,7 +82,7 @@ class SshPart:
         host_key = asyncssh.generate_private_key("ssh-ed25519")
         client_key = asyncssh.generate_private_key("ssh-ed25519", comment="ttes-console sandbox")
         self.client_key_path = ctx.workdir / "ssh_client_key"
-        client_key.write_private_key(str(self.client_key_path))
+        write_private_text(self.client_key_path, client_key.export_private_key().decode())
         os.chmod(self.client_key_path, 0o600)
         authorized = asyncssh.import_authorized_keys(client_key.export_public_key().decode())
         part = self

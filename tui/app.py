@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sys
 from typing import ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -72,6 +75,20 @@ class TtesConsoleApp(ShowsWorkerFailures, App[int]):
     def show_failure(self, sentence: str) -> None:
         self.sub_title = "AWS principal unknown"
         self.notify(sentence, title="AWS identity", severity="warning", timeout=8, markup=False)
+
+    def _fatal_error(self) -> None:
+        # Textual's default prints a traceback with local variables, which for an AWS call hold
+        # the signed request; the operator gets a sentence, the scrubbed traceback goes to the log.
+        error = sys.exc_info()[1] or self._exception
+        if error is None:
+            super()._fatal_error()
+            return
+        from tui import diagnostics
+
+        if diagnostics.log_path() is None:  # the console always keeps a log for its crash
+            with contextlib.suppress(OSError):
+                diagnostics.configure(debug=False, log_file=None, interactive=True)
+        self.panic(Text(diagnostics.unexpected(error, "ttes-console")))
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -42,11 +42,20 @@ _SECRET_PATTERNS = [
     re.compile(r"(?i)(\baws_(?:secret_access_key|session_token)\s*=\s*)\S+"),
     # A bare SHA-256 hex string: botocore prints the request signature on a line of its own.
     re.compile(r"()\b[0-9a-f]{64}\b"),
+    re.compile(r"(?i)(Credential=)[^\s\"',/]+"),
+    # Access key ids wherever they appear (a crash report's exception text, a URL).
+    re.compile(r"()\b(?:AKIA|ASIA)[A-Z0-9]{12,}\b"),
 ]
+# The environment variables whose values are credentials wherever they appear.
+SECRET_ENV = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ACCESS_KEY_ID")
 
 
 def scrub(text: str) -> str:
     """``text`` with every secret the patterns know replaced by ``[redacted]``, control characters escaped."""
+    for name in SECRET_ENV:
+        value = os.environ.get(name, "")
+        if len(value) >= 8:
+            text = text.replace(value, REDACTED)
     for pattern in _SECRET_PATTERNS:
         text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
     # Remote text reaches the log too (error messages quote it): a `cat` of the log must stay
@@ -145,7 +154,7 @@ def unexpected(exc: BaseException, where: str) -> str:
     from services.core.safe_text import safe_text
 
     name = type(exc).__name__
-    text = safe_text(str(exc)[:200])
+    text = safe_text(scrub(str(exc))[:200])
     detail = f" ({name}: {text})" if text else f" ({name})"
     if _log_path is not None:
         return f"{where} stopped on an unexpected error{detail}; the details are in {_log_path}."

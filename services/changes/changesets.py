@@ -23,11 +23,11 @@ from services.changes.classify import (
     template_parameters,
     verdict,
 )
-from services.core import audit
-from services.core.aws import AwsClients, caller_arn
+from services.core.audit import audited
+from services.core.aws import AwsClients
 from services.core.errors import (
+    AwsError,
     ChangeSetFailed,
-    ConsoleError,
     InvalidParameter,
     StackNotReady,
 )
@@ -208,14 +208,6 @@ def validate_parameters(
 # --- creating, reading, deleting -------------------------------------------------------
 
 
-async def principal_or_blank(clients: AwsClients) -> str:
-    """The caller's ARN for the audit log, or an empty string when it cannot be read."""
-    try:
-        return await caller_arn(clients)
-    except ConsoleError:
-        return ""
-
-
 def request_id_of(response: Mapping[str, Any]) -> str:
     """The AWS request id of a response (for the audit log)."""
     return str(response.get("ResponseMetadata", {}).get("RequestId", ""))
@@ -246,8 +238,6 @@ async def create_change_set(
     profile = clients.profile
     name = name or change_set_name()
     target = f"{profile.stack}/{name}"
-    await audit.refuse_if_read_only(profile, read_only=read_only, action="create_change_set", target=target)
-    await require_updatable(clients)
     kwargs: dict[str, Any] = {
         "StackName": profile.stack,
         "ChangeSetName": name,
@@ -262,23 +252,11 @@ async def create_change_set(
         kwargs["TemplateURL"] = draft.template_url
     else:
         kwargs["UsePreviousTemplate"] = True
-    principal = await principal_or_blank(clients)
-    try:
+    async with audited(clients, "create_change_set", target, read_only=read_only) as rec:
+        await require_updatable(clients)
         response = await clients.call("cloudformation", "create_change_set", **kwargs)
-    except ConsoleError as exc:
-        await audit.record(
-            profile, action="create_change_set", target=target, outcome="failed", principal=principal, detail=str(exc)
-        )
-        raise
-    await audit.record(
-        profile,
-        action="create_change_set",
-        target=target,
-        outcome="ok",
-        principal=principal,
-        request_id=request_id_of(response),
-        detail="changed: " + (", ".join(draft.changed) or "none"),
-    )
+        rec.request_id = request_id_of(response)
+        rec.detail = "changed: " + (", ".join(draft.changed) or "none")
     plan = await wait_for_change_set(clients, str(response.get("Id", name)), interval=interval, timeout=timeout)
     if plan.status == "FAILED" and not plan.no_changes:
         raise ChangeSetFailed(f"CloudFormation could not create change set {name}: {plan.status_reason}")
@@ -304,7 +282,16 @@ async def describe_change_set(clients: AwsClients, name: str) -> ChangeSetPlan:
     kwargs: dict[str, Any] = {"ChangeSetName": name, "StackName": clients.profile.stack}
     raw_changes: list[Mapping[str, Any]] = []
     while True:
-        page = await clients.call("cloudformation", "describe_change_set", **kwargs)
+        try:
+            page = await clients.call("cloudformation", "describe_change_set", **kwargs)
+        except AwsError as exc:
+            if exc.code != "ChangeSetNotFound":
+                raise
+            raise AwsError(
+                f"Change set {name} does not exist on stack {clients.profile.stack} (ChangeSetNotFound); "
+                "`ttes-console plan --keep` creates one and prints its name.",
+                code=exc.code, request_id=exc.request_id,
+            ) from exc
         raw_changes.extend(page.get("Changes", []) or [])
         token = page.get("NextToken")
         if not token:
@@ -333,23 +320,8 @@ def plan_from_pages(last_page: Mapping[str, Any], raw_changes: Sequence[Mapping[
 async def delete_change_set(clients: AwsClients, name: str, *, read_only: bool) -> None:
     """Delete a change set (audited)."""
     profile = clients.profile
-    target = f"{profile.stack}/{name}"
-    await audit.refuse_if_read_only(profile, read_only=read_only, action="delete_change_set", target=target)
-    principal = await principal_or_blank(clients)
-    try:
+    async with audited(clients, "delete_change_set", f"{profile.stack}/{name}", read_only=read_only) as rec:
         response = await clients.call(
             "cloudformation", "delete_change_set", ChangeSetName=name, StackName=profile.stack
         )
-    except ConsoleError as exc:
-        await audit.record(
-            profile, action="delete_change_set", target=target, outcome="failed", principal=principal, detail=str(exc)
-        )
-        raise
-    await audit.record(
-        profile,
-        action="delete_change_set",
-        target=target,
-        outcome="ok",
-        principal=principal,
-        request_id=request_id_of(response),
-    )
+        rec.request_id = request_id_of(response)

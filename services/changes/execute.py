@@ -14,13 +14,12 @@ from services.changes.changesets import (
     SUCCESS,
     TERMINAL,
     ChangeSetPlan,
-    principal_or_blank,
     request_id_of,
     require_updatable,
     updatable,
 )
 from services.changes.classify import ResourceChange
-from services.core import audit
+from services.core.audit import AuditedAction, audited
 from services.core.aws import AwsClients
 from services.core.errors import ConsoleError, ExecutionRefused
 from services.stack.model import Stack, StackEvent, load_stack, new_events
@@ -103,11 +102,16 @@ async def check_snapshot_guard(clients: AwsClients, plan: ChangeSetPlan, stack: 
 
 @dataclass
 class Execution:
-    """A started execution: which change set, and the stack events that were there before it."""
+    """A started execution: which change set, the stack events before it, and its open audit record.
+
+    The record stays open until :func:`follow_update` sees the update end: ``ok`` when it
+    completed, ``failed`` (detail ``rolled_back: …``) when it rolled back.
+    """
 
     plan: ChangeSetPlan
     seen: set[str]
     started: float = field(default_factory=time.monotonic)
+    audit: AuditedAction | None = None
 
 
 async def execute_change_set(
@@ -119,66 +123,41 @@ async def execute_change_set(
     allow_without_snapshot: bool = False,
     guard: SnapshotGuard | None = None,
 ) -> Execution:
-    """Execute after the confirmation (the stack name) and the snapshot guard; every outcome is audited."""
+    """Execute after the confirmation (the stack name) and the snapshot guard, through the audited path."""
     profile = clients.profile
-    target = f"{profile.stack}/{plan.name}"
-    action = "execute_change_set"
-    await audit.refuse_if_read_only(profile, read_only=read_only, action=action, target=target)
-    principal = await principal_or_blank(clients)
-
-    async def refuse(sentence: str, detail: str) -> ExecutionRefused:
-        await audit.record(profile, action=action, target=target, outcome="refused", principal=principal, detail=detail)
-        return ExecutionRefused(sentence)
-
-    if confirm != profile.stack:
-        raise await refuse(
-            f"Refused to execute {plan.name}: the confirmation {confirm!r} is not the stack name {profile.stack!r}.",
-            "confirmation did not match the stack name",
-        )
-    if plan.no_changes or plan.execution_status != "AVAILABLE":
-        raise await refuse(
-            f"Change set {plan.name} cannot be executed: it is {plan.status}/{plan.execution_status}"
-            + (f" ({plan.status_reason})" if plan.status_reason else "")
-            + ".",
-            f"change set {plan.status}/{plan.execution_status}",
-        )
-    await require_updatable(clients)
-    guard = guard or await check_snapshot_guard(clients, plan)
-    if guard.blocked:
-        if not allow_without_snapshot:
-            raise await refuse(guard.sentence, "no fresh snapshot: " + "; ".join(c.text for c in guard.unprotected))
-        await audit.record(
-            profile,
-            action=action,
-            target=target,
-            outcome="override",
-            principal=principal,
-            detail="executed without a fresh snapshot: " + "; ".join(c.text for c in guard.unprotected),
-        )
-    seen: set[str] = set()
-    await new_events(clients, seen)
-    try:
+    async with audited(clients, "execute_change_set", f"{profile.stack}/{plan.name}", read_only=read_only) as rec:
+        if confirm != profile.stack:
+            raise rec.refuse(
+                f"Refused to execute {plan.name}: the confirmation {confirm!r} is not the stack name {profile.stack!r}.",
+                "confirmation did not match the stack name",
+                ExecutionRefused,
+            )
+        if plan.no_changes or plan.execution_status != "AVAILABLE":
+            raise rec.refuse(
+                f"Change set {plan.name} cannot be executed: it is {plan.status}/{plan.execution_status}"
+                + (f" ({plan.status_reason})" if plan.status_reason else "") + ".",
+                f"change set {plan.status}/{plan.execution_status}",
+                ExecutionRefused,
+            )
+        await require_updatable(clients)
+        guard = guard or await check_snapshot_guard(clients, plan)
+        if guard.blocked:
+            unprotected = "; ".join(c.text for c in guard.unprotected)
+            if not allow_without_snapshot:
+                raise rec.refuse(guard.sentence, "no fresh snapshot: " + unprotected, ExecutionRefused)
+            await rec.note("override_snapshot_guard", "executed without a fresh snapshot: " + unprotected)
+        seen: set[str] = set()
+        await new_events(clients, seen)
         response = await clients.call(
             "cloudformation",
             "execute_change_set",
             ChangeSetName=plan.change_set_id or plan.name,
             StackName=profile.stack,
         )
-    except ConsoleError as exc:
-        await audit.record(
-            profile, action=action, target=target, outcome="failed", principal=principal, detail=str(exc)
-        )
-        raise
-    await audit.record(
-        profile,
-        action=action,
-        target=target,
-        outcome="ok",
-        principal=principal,
-        request_id=request_id_of(response),
-        detail=plan.verdict,
-    )
-    return Execution(plan=plan, seen=seen)
+        rec.request_id = request_id_of(response)
+        rec.detail = plan.verdict
+        rec.hold()
+    return Execution(plan=plan, seen=seen, audit=rec)
 
 
 @dataclass(frozen=True)
@@ -223,7 +202,37 @@ class UpdateProgress:
 async def follow_update(
     clients: AwsClients, execution: Execution, *, interval: float = 1.0, timeout: float | None = None
 ) -> AsyncIterator[UpdateProgress]:
-    """Poll events and the stack status until the update reaches a terminal state; the last yield is final."""
+    """Poll events and the stack status until the update reaches a terminal state; the last yield is final.
+
+    Closes the execution's audit record with what the update ended as; if following stops
+    early (an error, a timeout, the caller walking away) the record says so.
+    """
+    try:
+        async for progress in _follow(clients, execution, interval=interval, timeout=timeout):
+            if progress.finished and execution.audit is not None:
+                if progress.succeeded:
+                    await execution.audit.close("ok")
+                else:
+                    kind = "rolled_back" if progress.rolled_back else execution_failed(progress)
+                    await execution.audit.close("failed", f"{kind}: " + ("; ".join(progress.failures)
+                                                                        or progress.stack_status))
+            yield progress
+    finally:
+        if execution.audit is not None and not execution.audit.closed:
+            await execution.audit.close(
+                "failed", "outcome unknown: the console stopped following the update before it ended; "
+                "check the stack's events"
+            )
+
+
+def execution_failed(progress: UpdateProgress) -> str:
+    """The detail word for an update that ended neither completed nor rolled back."""
+    return "execution_failed" if progress.stack_status.endswith("_COMPLETE") else progress.stack_status.lower()
+
+
+async def _follow(
+    clients: AwsClients, execution: Execution, *, interval: float, timeout: float | None
+) -> AsyncIterator[UpdateProgress]:
     stack_name = clients.profile.stack
     resources = {c.logical_id for c in execution.plan.changes}
     last: dict[str, str] = {}

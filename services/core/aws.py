@@ -159,6 +159,8 @@ def translate_error(exc: Exception, profile: Profile, action: str) -> ConsoleErr
     """Turn a botocore/boto3 exception into one sentence for the operator."""
     from botocore import exceptions as bx
 
+    if isinstance(exc, bx.ClientError) and _is_a_page(exc.response):
+        return _not_an_aws_answer(exc, profile, action)
     if isinstance(exc, bx.ClientError):
         error = exc.response.get("Error", {})
         code = str(error.get("Code", ""))
@@ -209,7 +211,7 @@ def translate_error(exc: Exception, profile: Profile, action: str) -> ConsoleErr
         return AwsError(f"Invalid request for {action}: {exc}.")
     if isinstance(exc, bx.BotoCoreError):
         return AwsError(f"AWS call {action} failed: {exc}.")
-    raise exc
+    return _not_an_aws_answer(exc, profile, action)
 
 
 def _who(profile: Profile) -> str:
@@ -233,3 +235,37 @@ async def caller_arn(clients: AwsClients) -> str:
     """The ARN of the AWS principal the console acts as (sts:GetCallerIdentity)."""
     identity = await clients.call("sts", "get_caller_identity")
     return str(identity.get("Arn", ""))
+
+
+def _not_an_aws_answer(exc: Exception, profile: Profile, action: str) -> ConsoleError:
+    """What is left once botocore's own families are handled: answers that are not AWS's, the OS.
+
+    A proxy's or load balancer's error page (HTML where AWS XML or JSON belongs) surfaces as
+    botocore's ``ResponseParserError``, which is no ``BotoCoreError``; its text holds the page, so
+    the sentence names the endpoint and never repeats what came back.
+    """
+    from botocore.parsers import ResponseParserError
+
+    where = profile.endpoint_url or f"the AWS endpoint in {profile.region}"
+    status = getattr(exc, "response", {}).get("ResponseMetadata", {}).get("HTTPStatusCode")
+    if isinstance(exc, ResponseParserError) or status:
+        answer = f"HTTP {status} and a page" if status else "something"
+        return EndpointUnreachable(
+            f"{where} answered {action} with {answer} that is not an AWS response (a proxy's or load "
+            "balancer's page?); check endpoint_url, the proxy settings (HTTPS_PROXY) and the region."
+        )
+    if isinstance(exc, UnicodeError):
+        return AwsError(f"Could not send {action}: a value is not valid text ({type(exc).__name__}); "
+                        "give parameters as UTF-8.")
+    if isinstance(exc, OSError):
+        reason = exc.strerror or type(exc).__name__
+        return EndpointUnreachable(f"Could not reach {where} for {action}: {reason}. "
+                                   "Check the network, proxy and region.")
+    raise exc
+
+
+def _is_a_page(response: Any) -> bool:
+    """An error whose body was not AWS's: botocore names it by the HTTP status and keeps the body."""
+    error = response.get("Error", {})
+    code, message = str(error.get("Code", "")), str(error.get("Message", ""))
+    return code.isdigit() and (message.lstrip().startswith("<") or "\n" in message)

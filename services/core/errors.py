@@ -133,3 +133,14 @@ class DatabaseBusy(AwsError):
 
 class SnapshotFailed(ConsoleError):
     """A snapshot ended in a failed state or disappeared while being followed."""
+
+
+# --- the audited path ------------------------------------------------------------------
+
+
+class AuditUnavailable(ConsoleError):
+    """The audit log cannot be written, so the action it would record is not made."""
+
+
+class ActionRefused(ConsoleError):
+    """The console refused a mutating action for a reason of its own (confirmation, guard)."""

@@ -7,7 +7,7 @@ import contextlib
 import time
 
 from services.core.aws import AwsClients
-from services.core.errors import ConsoleError
+from services.core.errors import AwsError, ConsoleError
 from services.health.check import CheckContext, CheckResult, Status
 from services.stack.model import Stack, StackParameter
 from services.uplinks.feed import UplinkFeed
@@ -64,6 +64,8 @@ async def check_iot(ctx: CheckContext) -> CheckResult:
     try:
         try:
             await feed.connect()
+        except AwsError as exc:  # AWS could not be asked (endpoint, credentials): the broker is untested
+            return CheckResult("iot", Status.UNKNOWN, str(exc), {"connected": False})
         except ConsoleError as exc:
             return CheckResult("iot", Status.CRITICAL, str(exc), {"connected": False})
         seen = 0

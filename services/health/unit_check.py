@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.core.errors import ConsoleError
+from services.core.errors import ConsoleError, HostKeyMismatch
 from services.health.check import CheckContext, CheckResult, Status
 from services.health.unit import UnitStatus, unit_status
 
@@ -27,6 +27,8 @@ async def check_service(ctx: CheckContext) -> CheckResult:
         )
     try:
         status = await unit_status(ctx.profile, host)
+    except HostKeyMismatch as exc:  # possibly someone in the middle: as alarming as a dead service
+        return CheckResult("service", Status.CRITICAL, str(exc).rstrip("."), {"host": host}, figure="host key")
     except ConsoleError as exc:
         return CheckResult("service", Status.UNKNOWN, str(exc).rstrip("."), {"host": host}, figure="?")
     level, summary = verdict(status)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.core.errors import Unreachable
+from services.core.errors import ConfigError, Unreachable
 from services.health.check import CheckContext, CheckResult, Status
 
 MAX_BODY = 256 * 1024
@@ -47,6 +47,11 @@ async def http_get(
         raise Unreachable(f"{where} did not answer within {timeout:g} s.") from None
     except ConnectionRefusedError:
         raise Unreachable(f"Nothing accepts connections on {host}:{port} (connection refused).") from None
+    except ssl.SSLCertVerificationError as exc:
+        raise CertificateRefused(
+            f"https://{host_header} on {host}:{port} serves a certificate a browser would refuse: "
+            f"{exc.verify_message or exc.reason or exc}."
+        ) from None
     except ssl.SSLError as exc:
         raise Unreachable(f"The TLS handshake with {host}:{port} failed: {exc.reason or exc}.") from None
     except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
@@ -105,8 +110,12 @@ async def _read_body(reader: asyncio.StreamReader, headers: Mapping[str, str]) -
     return await reader.read(MAX_BODY)
 
 
+class CertificateRefused(Unreachable):
+    """The server's certificate fails the verification a browser makes (trust, dates, name)."""
+
+
 def unverified_tls_context() -> ssl.SSLContext:
-    # The certificate is judged by the tls check; here we want to know what the server says.
+    # For probes that must read what a server says whatever its certificate; not for verdicts.
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
@@ -137,7 +146,14 @@ async def check_https(ctx: CheckContext) -> CheckResult:
     host = ctx.web_host
     if not host:
         return CheckResult("https", Status.UNKNOWN, ctx.missing("PublicIP"))
-    context = unverified_tls_context()
+    # Verified as a browser would (system trust store plus tls.ca_file, name = the Domain): an
+    # https that is green only because nobody looked at the certificate would contradict tls.
+    from services.health.tls import verify_context
+
+    try:
+        context = verify_context(settings.ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"The CA file {settings.ca_file} (tls.ca_file) cannot be used: {exc}.") from None
 
     async def get(path: str) -> HttpResponse | Unreachable:
         try:
@@ -151,7 +167,8 @@ async def check_https(ctx: CheckContext) -> CheckResult:
     details: dict[str, Any] = {"endpoint": f"{host}:{settings.port}", "host": ctx.domain}
     if isinstance(console, Unreachable):
         details["error"] = str(console)
-        return CheckResult("https", Status.CRITICAL, str(console).rstrip("."), details, figure="down")
+        figure = "cert" if isinstance(console, CertificateRefused) else "down"
+        return CheckResult("https", Status.CRITICAL, str(console).rstrip("."), details, figure=figure)
     details["console"] = {
         "status": console.status,
         "reason": console.reason,

@@ -9,13 +9,12 @@ reported with its last journal lines and exit status. Progress goes to ``on_step
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from services.core.audit import audit_path, record, refuse_if_read_only
+from services.core.audit import audited
 from services.core.config import Profile
 from services.core.errors import ConsoleError, ExecutionRefused
 from services.core.safe_text import safe_text
@@ -58,40 +57,19 @@ class RestartOutcome:
         return worst([c.status for c in self.checks])
 
 
-async def audited(profile: Profile, *, read_only: bool, action: str, target: str, act: Callable[[], Awaitable[T]]) -> T:
-    """The audited path for host actions: refuse under --read-only, fail closed, record the outcome.
+async def audited_host_action(
+    profile: Profile, *, read_only: bool, action: str, target: str, act: Callable[[], Awaitable[T]]
+) -> T:
+    """A host action through the console's one audited path (fail closed, refused under --read-only).
 
-    One function so the whole host capability switches to the console-wide audited helper at once.
+    A host action does not need AWS, but the record names the principal when it can be read.
     """
-    await refuse_if_read_only(profile, read_only=read_only, action=action, target=target)
-    path = audit_path(profile)
-    try:  # fail closed: no audit record possible, no action
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600))
-    except OSError as exc:
-        raise ConsoleError(f"Refused to {action.replace('_', ' ')}: the audit log {path} cannot be written "
-                           f"({exc.strerror}); fix its directory or set audit_log in the profile.") from None  # fmt: skip
-    principal = await _principal(profile)
-    try:
+    from services.core.aws import AwsClients
+
+    async with audited(AwsClients(profile), action, target, read_only=read_only) as rec:
         result = await act()
-    except ConsoleError as exc:
-        await record(profile, action=action, target=target, outcome="failed", principal=principal, detail=str(exc))
-        raise
-    except BaseException:
-        await record(profile, action=action, target=target, outcome="failed", principal=principal, detail="interrupted")
-        raise
-    await record(profile, action=action, target=target, outcome="ok", principal=principal)
+        rec.detail = ""
     return result
-
-
-async def _principal(profile: Profile) -> str:
-    """The AWS principal for the record; a host action does not need AWS, so failing leaves it empty."""
-    from services.core.aws import AwsClients, caller_arn
-
-    try:
-        return await asyncio.wait_for(caller_arn(AwsClients(profile)), 10)
-    except (ConsoleError, TimeoutError):
-        return ""
 
 
 async def restart_service(
@@ -116,7 +94,7 @@ async def restart_service(
         async def act() -> tuple[str, str]:
             return await _restart_and_follow(conn, host, profile, on_step)
 
-        before, after = await audited(profile, read_only=read_only, action="restart_service", target=target, act=act)
+        before, after = await audited_host_action(profile, read_only=read_only, action="restart_service", target=target, act=act)
     await _first_lines(host, profile, after, on_step)
     checks: list[CheckResult] = []
     if run_health:

@@ -1,19 +1,18 @@
-"""Taking and deleting RDS snapshots and ElastiCache backups: refused under ``--read-only``, audited
-whatever the outcome, and AWS's refusals (quota, name taken, database busy) as one sentence each.
+"""Taking and deleting RDS snapshots and ElastiCache backups through the one audited path (refused
+under ``--read-only``, recorded whatever the outcome); AWS's refusals (quota, name taken, database
+busy) as one sentence each.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from services.core.audit import record, refuse_if_read_only
-from services.core.aws import AwsClients, caller_arn
+from services.core.audit import audited
+from services.core.aws import AwsClients
 from services.core.errors import (
     AccessDenied,
     AwsError,
-    ConsoleError,
     DatabaseBusy,
     SnapshotAlreadyExists,
     SnapshotQuotaExceeded,
@@ -41,13 +40,6 @@ _BUSY = {
     "InvalidDBSnapshotState",
     "InvalidSnapshotState",
 }
-
-
-async def _principal(clients: AwsClients) -> str:
-    try:
-        return await caller_arn(clients)
-    except ConsoleError:
-        return ""
 
 
 def _translate(exc: AwsError, database: Database, name: str, action: str) -> AwsError:
@@ -81,17 +73,6 @@ def _aws_reason(exc: AwsError) -> str:
     return (rest or text).rsplit(" (", 1)[0].rstrip(".")
 
 
-def _request_id(exc: AwsError) -> str:
-    """The AWS request id; some error bodies lack it, but the x-amzn-requestid header has it."""
-    if exc.request_id:
-        return exc.request_id
-    response = getattr(exc.__cause__, "response", None)
-    if isinstance(response, Mapping):
-        headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
-        return str(headers.get("x-amzn-requestid") or headers.get("x-amz-request-id") or "")
-    return ""
-
-
 async def _audited_call(
     clients: AwsClients,
     database: Database,
@@ -103,34 +84,19 @@ async def _audited_call(
     operation: str,
     **kwargs: Any,
 ) -> dict[str, Any]:
-    """Refuse under --read-only, make the call, and audit the attempt whatever its outcome."""
-    profile = clients.profile
-    target = f"{database.physical_id}/{name}"
-    await refuse_if_read_only(profile, read_only=read_only, action=action, target=target)
-    principal = await _principal(clients)
+    """Make the call through the one audited path, AWS's refusals turned into this module's sentences."""
     verb = action.split("_", 1)[0]
-    try:
-        response = await clients.call(service, operation, **kwargs)
-    except AccessDenied as exc:
-        await record(
-            profile, action=action, target=target, outcome="denied", principal=principal,
-            request_id=_request_id(exc), detail=str(exc),
-        )  # fmt: skip
-        raise
-    except AwsError as exc:
-        error = _translate(exc, database, name, verb)
-        await record(
-            profile, action=action, target=target, outcome="failed", principal=principal,
-            request_id=_request_id(exc), detail=str(error),
-        )  # fmt: skip
-        if error is exc:
+    async with audited(clients, action, f"{database.physical_id}/{name}", read_only=read_only) as rec:
+        try:
+            response = await clients.call(service, operation, **kwargs)
+        except AccessDenied:
             raise
-        raise error from exc
-    except ConsoleError as exc:
-        await record(profile, action=action, target=target, outcome="failed", principal=principal, detail=str(exc))
-        raise
-    request_id = str(response.get("ResponseMetadata", {}).get("RequestId", ""))
-    await record(profile, action=action, target=target, outcome="ok", principal=principal, request_id=request_id)
+        except AwsError as exc:
+            error = _translate(exc, database, name, verb)
+            if error is exc:
+                raise
+            raise error from exc
+        rec.request_id = str(response.get("ResponseMetadata", {}).get("RequestId", ""))
     return response
 
 

@@ -7,18 +7,16 @@ import re
 import uuid
 
 from services.core.aws import AwsClients
-from services.core.config import Profile
+from services.core.config import TEMPLATE_PLACEHOLDERS, Profile, fill_template
 from services.core.errors import ConfigError
 
 
 def topic_filter(profile: Profile, app: str | None = None, device: str | None = None) -> str:
     """The profile's topic with ``{stack}`` filled in, narrowed to one application and/or device."""
     try:
-        topic = profile.iot.topic.format(stack=profile.stack)
-    except (KeyError, IndexError, ValueError) as exc:
-        raise ConfigError(
-            f"iot.topic {profile.iot.topic!r} has an unknown placeholder ({exc}); use {{stack}}."
-        ) from None
+        topic = fill_template(profile.iot.topic, TEMPLATE_PLACEHOLDERS[("iot", "topic")], stack=profile.stack)
+    except ValueError as exc:
+        raise ConfigError(f"iot.topic: {exc}.") from None
     parts = topic.split("/")
     if len(parts) == 6 and parts[3] == "things":
         parts[2] = app or parts[2]

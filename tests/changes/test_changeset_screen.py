@@ -48,7 +48,7 @@ async def test_the_six_steps_end_to_end_with_screenshots(sb: Sandbox, tmp_path: 
     assert "Type the stack name ttes-demo" in texts["5"]
     assert "UPDATE_COMPLETE" in texts["6"] and "is-db migrate" in texts["6"] and "198.51.100.7" in texts["6"]
     outcomes = [(r.action, r.outcome) for r in read_records(sb.profile)]
-    assert ("execute_change_set", "override") in outcomes and outcomes[-1] == ("execute_change_set", "ok")
+    assert ("override_snapshot_guard", "ok") in outcomes and outcomes[-1] == ("execute_change_set", "ok")
 
 
 async def rename_and_review(pilot, app: ChangeSetHost) -> ChangeSetScreen:  # type: ignore[no-untyped-def]

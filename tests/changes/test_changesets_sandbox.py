@@ -132,8 +132,12 @@ async def test_an_override_is_audited_and_a_failing_update_rolls_back(sb_fails: 
     assert final.stack_status == "UPDATE_ROLLBACK_COMPLETE" and final.rolled_back and not final.succeeded
     assert final.failures[0].startswith("Database: Resource handler returned message:")
     assert "The following resource(s) failed to update: [Database]" in final.failures[1]
-    overrides = [r for r in read_records(clients.profile) if r.outcome == "override"]
+    overrides = [r for r in read_records(clients.profile) if r.action == "override_snapshot_guard"]
     assert len(overrides) == 1 and "RDS database ttes-demo-database-" in overrides[0].detail
+    assert overrides[0].outcome == "ok"
+    executed = [r for r in read_records(clients.profile) if r.action == "execute_change_set"]
+    assert [r.outcome for r in executed] == ["failed"]  # a rolled-back update is not "ok"
+    assert executed[0].detail.startswith("rolled_back: Database: Resource handler returned message:")
     assert (await load_stack(clients)).parameter("DatabaseName").value == "ttn_lorawan"  # type: ignore[union-attr]
 
 
@@ -183,3 +187,7 @@ async def test_plan_and_apply_commands_against_one_sandbox(sb_fails: Sandbox, tm
     lines = [json.loads(line) for line in out.splitlines()]
     assert code == 2 and lines[-1]["status"] == "UPDATE_ROLLBACK_COMPLETE" and lines[-1]["failures"]
     assert any(line.get("event", {}).get("status") == "UPDATE_FAILED" for line in lines)
+    assert sb_fails.profile is not None
+    executed = [(r.outcome, r.detail.split(":")[0]) for r in read_records(sb_fails.profile)
+                if r.action == "execute_change_set"]
+    assert executed == [("refused", "no fresh snapshot"), ("failed", "rolled_back")]

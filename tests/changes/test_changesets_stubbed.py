@@ -200,7 +200,9 @@ async def test_stub_a_busy_stack_is_refused_before_creating(clients: StubbedClie
         await create_change_set(clients, draft, read_only=False)
     with pytest.raises(ReadOnlyRefused):
         await create_change_set(clients, draft, read_only=True)
-    assert [(r.action, r.outcome) for r in read_records(clients.profile)] == [("create_change_set", "refused")]
+    records = read_records(clients.profile)
+    assert [(r.action, r.outcome) for r in records] == [("create_change_set", "refused")] * 2
+    assert "UPDATE_IN_PROGRESS" in records[0].detail and records[1].detail == "--read-only"
 
 
 # --- parameters -------------------------------------------------------------------------

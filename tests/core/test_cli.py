@@ -70,7 +70,7 @@ def test_a_typo_in_the_config_file_is_one_sentence(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr == (
         f"ttes-console: {config}: unknown key 'regoin' in [profiles.prod]; expected one of: "
-        "audit_log, aws_profile, dns, endpoint_url, health_history, host, iot, journal, region, snapshots, ssh, stack, tls.\n"
+        "audit_log, aws_profile, dns, endpoint_url, exports_dir, health_history, host, iot, journal, region, snapshots, ssh, stack, tls.\n"
     )
 
 

@@ -107,7 +107,8 @@ safe_text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), ma
 
 
 @given(
-    stack=safe_text.filter(bool), user=safe_text, port=st.integers(1, 65535), servers=st.lists(safe_text, max_size=3)
+    stack=safe_text.filter(bool), user=safe_text, port=st.integers(1, 65535),
+    servers=st.lists(st.ip_addresses().map(str), max_size=3),
 )
 def test_a_written_profile_reads_back_identically(stack: str, user: str, port: int, servers: list[str]) -> None:
     from dataclasses import replace

@@ -33,7 +33,7 @@ def test_broken_deployment_exits_2_and_says_what_is_wrong() -> None:
     assert lines["dns"].startswith("CRITICAL  dns        demo.ttes.test → 203.0.113.10 ≠ PublicIP 198.51.100.7 at ")
     assert lines["tls"].startswith("CRITICAL  tls        The certificate for demo.ttes.test expired 2 days ago")
     assert "serves pages in plaintext (200); it must redirect to https or refuse" in lines["plaintext"]
-    assert lines["https"].startswith("OK ")
+    assert lines["https"].startswith("CRITICAL  https") and "certificate has expired" in lines["https"]
     assert "Traceback" not in done.stderr
 
 

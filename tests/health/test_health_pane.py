@@ -90,7 +90,8 @@ async def test_failures_show_in_words_and_reload_rechecks(tmp_path: Path) -> Non
             pane.stack_loaded(peers.stack)
             await eventually(lambda: not pane.checking)
             first = pane.checked_at
-            assert statuses(pane) == {**dict.fromkeys(NAMES, "ok"), "tls": "critical", "plaintext": "critical"}
+            expected = {"tls": "critical", "https": "critical", "plaintext": "critical"}  # https verifies too
+            assert statuses(pane) == {**dict.fromkeys(NAMES, "ok"), **expected}
             await pilot.pause()
             health_list = pane.query_one(HealthList)
             assert "✗ tls       expired      The certificate for demo.ttes.test expired 2 days ago" in row_text(

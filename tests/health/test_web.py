@@ -78,3 +78,70 @@ def test_health_documents_name_their_failing_parts() -> None:
     assert document is not None
     assert web.health_failures(b"OK") == ([], None)
     assert web.health_failures(b"[1, 2]") == ([], None)
+
+
+# --- the certificate, verified like a browser ---------------------------------------------
+
+
+async def test_https_is_critical_when_the_certificate_has_expired(tmp_path: Path) -> None:
+    async with health_peers(tmp_path, frozenset({"cert-expired"})) as peers:
+        result = await web.check_https(CheckContext(peers.profile, peers.stack))
+    assert result.status is Status.CRITICAL and result.figure == "cert"
+    assert result.summary.startswith(f"https://{DOMAIN} on 127.0.0.1:{peers.web.port} serves a certificate a browser")
+    assert "certificate has expired" in result.summary
+
+
+async def test_https_is_critical_when_nobody_trusts_the_issuer_or_the_name_differs(tmp_path: Path) -> None:
+    from tests.health_sandbox import make_stack
+
+    async with health_peers(tmp_path) as peers:
+        untrusted = await web.check_https(CheckContext(with_settings(peers.profile, tls={"ca_file": ""}), peers.stack))
+        other_name = make_stack(Domain="other.ttes.test")
+        wrong_name = await web.check_https(CheckContext(peers.profile, other_name))
+    assert untrusted.status is Status.CRITICAL and "unable to get local issuer certificate" in untrusted.summary
+    assert wrong_name.status is Status.CRITICAL and "Hostname mismatch" in wrong_name.summary
+
+
+async def test_https_is_critical_against_a_self_signed_certificate(tmp_path: Path) -> None:
+    import asyncio
+    import datetime
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, DOMAIN)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(DOMAIN)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    (tmp_path / "self.pem").write_bytes(
+        cert.public_bytes(serialization.Encoding.PEM)
+        + key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    )
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(tmp_path / "self.pem")
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0, ssl=server_context)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with health_peers(tmp_path) as peers:
+            profile = with_settings(peers.profile, tls={"port": port, "ca_file": ""})
+            result = await web.check_https(CheckContext(profile, peers.stack))
+    finally:
+        server.close()
+    assert result.status is Status.CRITICAL and "self-signed certificate" in result.summary, result.summary

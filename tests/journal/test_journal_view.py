@@ -123,8 +123,11 @@ async def test_level_filter_search_errors_and_fields(part: SshPart, tmp_path: Pa
         assert entry is not None and "Gateway missed" in entry.message
         await pilot.press("n")
         assert view.entry_at_cursor() != entry and "Gateway missed" in view.entry_at_cursor().message
+        monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
         await pilot.press("ctrl+s")
-        saved = list(tmp_path.glob("journal-ttes-demo-*.log"))
+        assert not list(tmp_path.glob("journal-*"))  # not in the current directory: the exports directory
+        saved = list((tmp_path / "data" / "ttes-console" / "exports").glob("journal-ttes-demo-*.log"))
+        assert saved and oct(saved[0].stat().st_mode & 0o777) == "0o600"
         # the stream goes on meanwhile: the file is the view as it was, a prefix of the view now
         lines = saved[0].read_text().splitlines()
         assert len(saved) == 1 and len(lines) == len(list(view.visible_text())[: len(lines)]) <= view.visible_count
@@ -148,6 +151,13 @@ async def test_unknown_host_key_asks_before_writing_known_hosts(part: SshPart, t
         assert part.host_key.get_fingerprint("sha256") in str(message.render())
         assert pane.query_one("#journal-hostkey").has_class("shown")
         assert not known.exists()
+        await pilot.pause()
+        assert app.focused is pane.query_one("#journal-distrust")  # Enter must not trust a key
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not known.exists() and not pane.query_one("#journal-hostkey").has_class("shown")
+        pane.reload()  # what r does on the dashboard
+        await _until(pilot, lambda: pane.query_one("#journal-hostkey").has_class("shown"))
         await pilot.pause()
         await pilot.click("#journal-trust")
         view = app.query_one(JournalView)

@@ -70,6 +70,7 @@ async def test_feed_pause_filter_detail_export(broker: MqttPart, tmp_path: Path)
 
         await pilot.press("ctrl+s")
         await wait_for(lambda: any(tmp_path.glob("uplinks-*.ndjson")), pilot)
+        assert oct(next(tmp_path.glob("uplinks-*.ndjson")).stat().st_mode & 0o777) == "0o600"
         exported = next(tmp_path.glob("uplinks-*.ndjson")).read_text().splitlines()
         assert exported and all(parse_message("x", line).application_id == "climate-sensors" for line in exported)
         assert {"format", "payload", "qos", "timestamp", "topic"} <= set(json.loads(exported[0]))

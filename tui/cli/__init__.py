@@ -177,6 +177,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.demo_scenario and not args.demo and args.command != "sandbox":
         print("ttes-console: --demo-scenario needs --demo (or the demo command).", file=sys.stderr)
         return failed or 2
+    unknown = _unknown_scenarios(args.demo_scenario)
+    if unknown:
+        print(unknown, file=sys.stderr)
+        return failed or 2
     signals.install()
     from tui import diagnostics
 
@@ -245,6 +249,20 @@ def _warm_up(modules: Sequence[str]) -> None:
                 return  # the command itself will say what is missing
 
     threading.Thread(target=load, name="warm-imports", daemon=True).start()
+
+
+def _unknown_scenarios(names: Sequence[str]) -> str:
+    """The sentence for scenario names the sandbox does not have ("" when all are known), said before
+    anything is started so a typo leaves no process and no directory behind."""
+    if not names:
+        return ""
+    from sandbox.core import SCENARIOS
+
+    unknown = [n for n in names if n not in SCENARIOS]
+    if not unknown:
+        return ""
+    return (f"ttes-console: there is no demo scenario {', '.join(map(repr, unknown))}; "
+            f"the scenarios are: {', '.join(SCENARIOS)}.")
 
 
 def _is_usage(exc: ConsoleError) -> bool:

@@ -40,6 +40,14 @@ def parse_params(pairs: list[str]) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise ConfigError(f"--param {pair!r} is not KEY=VALUE.")
+        try:
+            pair.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = pair.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            raise ConfigError(
+                f"--param {shown} is not valid UTF-8 (check the terminal's locale or the script's encoding); "
+                "CloudFormation takes parameter values as UTF-8 text."
+            ) from None
         values[key.strip()] = value
     return values
 

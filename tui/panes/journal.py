@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -16,6 +15,7 @@ from textual.widgets import Button, Input, Static
 
 from services.core.config import Profile
 from services.core.errors import ConsoleError, HostKeyMismatch, HostKeyUnknown
+from services.core.files import exports_dir, open_private
 from services.core.safe_text import safe_text
 from services.core.ssh import fetch_host_key, trust_host_key
 from services.journal.follow import follow_journal
@@ -135,7 +135,8 @@ class JournalPane(Pane):
         self._say(sentence)
         self.query_one("#journal-hostkey").set_class(ask_host_key, "shown")
         if ask_host_key:
-            self.query_one("#journal-trust", Button).focus()
+            # The safe answer has the focus, as ssh's prompt defaults to no: Enter must not trust.
+            self.query_one("#journal-distrust", Button).focus()
 
     def _say(self, sentence: str) -> None:
         message = self.query_one("#journal-message", Static)
@@ -216,9 +217,9 @@ class JournalPane(Pane):
     @on(JournalView.SaveRequested)
     def _save(self) -> None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        path = Path.cwd() / f"journal-{self.profile.stack}-{stamp}.log"
+        path = exports_dir(self.profile) / f"journal-{self.profile.stack}-{stamp}.log"
         try:
-            with path.open("w", encoding="utf-8") as fh:
+            with open_private(path) as fh:
                 for line in self.view.visible_text():
                     fh.write(line + "\n")
         except OSError as exc:

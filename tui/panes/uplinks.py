@@ -17,6 +17,7 @@ from textual.widgets import ContentSwitcher, Input, Static
 
 from services.core.config import Profile
 from services.core.errors import ConsoleError
+from services.core.files import exports_dir, open_private
 from services.health.iot_check import telemetry_enabled, telemetry_off_sentence
 from services.stack.model import Stack
 from services.uplinks.devices import DeviceSummary, DeviceTracker, Observation, Seen
@@ -385,13 +386,13 @@ class UplinksPane(Pane):
         if not items:
             self.notify("Nothing to export yet.", severity="warning")
             return
-        target = (self.export_dir or Path.cwd()) / f"uplinks-{datetime.now():%Y%m%d-%H%M%S}.ndjson"
+        target = (self.export_dir or exports_dir(self.profile)) / f"uplinks-{datetime.now():%Y%m%d-%H%M%S}.ndjson"
         self._export([uplink for uplink, _ in items], target)
 
     @work(thread=True, exit_on_error=False, group="uplinks-export")
     def _export(self, uplinks: list[Uplink], target: Path) -> None:
         try:
-            with target.open("w", encoding="utf-8") as fh:
+            with open_private(target) as fh:
                 for uplink in uplinks:
                     fh.write(json.dumps(export_record(uplink), ensure_ascii=False, default=str) + "\n")
         except OSError as exc:
