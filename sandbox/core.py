@@ -39,6 +39,8 @@ SCENARIOS = (
     "aws-throttle",
     "update-fails",
     "read-only-iam",
+    "fleet",
+    "gateway-down",
 )
 
 
@@ -56,6 +58,7 @@ class SandboxContext:
     environ: dict[str, str] = field(default_factory=dict)
     ca: Any = None  # trustme.CA, made on first use by ca_for()
     ca_file: Path | None = None
+    fleet: list[Any] = field(default_factory=list)  # sandbox.fleet.FleetStack: the other stacks (scenario fleet)
 
     def scenario(self, name: str) -> bool:
         return name in self.scenarios
@@ -87,11 +90,12 @@ def _stages() -> list[list[SandboxPart]]:
     """Parts started together, stage after stage: MQTT's metrics need the AWS part's endpoint."""
     from sandbox.aws import AwsPart
     from sandbox.dns import DnsPart
+    from sandbox.fleet import FleetPart
     from sandbox.mqtt import MqttPart
     from sandbox.ssh import SshPart
     from sandbox.web import WebPart
 
-    return [[AwsPart(), DnsPart(), WebPart(), SshPart()], [MqttPart()]]
+    return [[AwsPart(), DnsPart(), WebPart(), SshPart()], [MqttPart(), FleetPart()]]
 
 
 class Sandbox:
@@ -103,8 +107,12 @@ class Sandbox:
             raise ValueError(f"unknown scenario(s): {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
         workdir.mkdir(parents=True, exist_ok=True)
         self.ctx = SandboxContext(workdir=workdir, scenarios=frozenset(scenarios))
+        from sandbox.fleet import fleet_stacks
+
+        self.ctx.fleet = fleet_stacks(self.ctx.scenarios)
         self._parts: list[SandboxPart] = []
         self.profile: Profile | None = None
+        self.profiles: list[Profile] = []  # the profile, then one per stack of the fleet scenario
 
     @property
     def environ(self) -> dict[str, str]:
@@ -124,6 +132,9 @@ class Sandbox:
             await self.aclose()
             raise
         self.profile = self._build_profile()
+        self.profiles = [self.profile] + [
+            dataclasses.replace(self.profile, name=s.name, stack=s.name, region=s.region) for s in self.ctx.fleet
+        ]
         return self
 
     async def __aexit__(
