@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "plan": "tui.cli.plan_cmd",
     "apply": "tui.cli.apply_cmd",
     "snapshot": "tui.cli.snapshot_cmd",
+    "fleet": "tui.cli.fleet_cmd",
 }
 
 SUMMARIES: dict[str, str] = {
@@ -45,6 +46,7 @@ SUMMARIES: dict[str, str] = {
     "plan": "create a change set and show what it will change",
     "apply": "execute a change set and follow its events to the end",
     "snapshot": "create | list RDS snapshots and ElastiCache backups of the stack's databases",
+    "fleet": "every profile's stack and health; --discover finds TTES stacks",
 }
 
 EPILOG = """\

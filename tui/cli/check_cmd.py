@@ -24,6 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help='one JSON document: {"status": …, "checks": [{"name", "status", "summary", "details"}]}',
     )
+    parser.add_argument(
+        "--all", action="store_true", help="every profile of the config, one line (or JSON object) per stack"
+    )
 
 
 def plain_line(result: CheckResult) -> str:
@@ -32,6 +35,10 @@ def plain_line(result: CheckResult) -> str:
 
 
 async def run(args: argparse.Namespace, session: Session) -> int:
+    if getattr(args, "all", False):
+        from tui.cli.check_all import run_all
+
+        return await run_all(args, session)
     results = await run_checks(session.profile)
     overall = worst([r.status for r in results])
     if args.json:

@@ -7,6 +7,7 @@ import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from services.core.config import Overrides, Profile, load_profile
 
@@ -17,6 +18,7 @@ class Session:
 
     profile: Profile
     read_only: bool = False
+    config_path: Path | None = None  # the file the profile came from (None: the default location)
 
 
 def overrides_from(args: argparse.Namespace) -> Overrides:
@@ -27,7 +29,7 @@ def overrides_from(args: argparse.Namespace) -> Overrides:
 def session_for(args: argparse.Namespace) -> Iterator[Session]:
     """Resolve the session; with ``--demo`` first start the simulated deployment beside us."""
     if not args.demo:
-        yield Session(load_profile(args.config, overrides_from(args)), read_only=args.read_only)
+        yield Session(load_profile(args.config, overrides_from(args)), read_only=args.read_only, config_path=args.config)
         return
     from sandbox.process import SandboxProcess
 
@@ -37,7 +39,7 @@ def session_for(args: argparse.Namespace) -> Iterator[Session]:
             os.environ.pop(key, None)
         os.environ.update(sandbox.environ)
         profile = load_profile(sandbox.config_path, overrides_from(args), environ={})
-        yield Session(profile, read_only=args.read_only)
+        yield Session(profile, read_only=args.read_only, config_path=sandbox.config_path)
 
 
 @asynccontextmanager
