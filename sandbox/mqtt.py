@@ -37,6 +37,7 @@ from sandbox.uplink_sim import UplinkSimulator
 
 DEFAULT_RATE = 20.0
 RATE_ENV = "TTES_SANDBOX_UPLINK_RATE"  # messages a second; the benchmark raises it
+GATEWAY_DOWN_AFTER = 20.0  # scenario gateway-down: seconds after the start
 FLAKY_UP_SECONDS = 5.0
 FLAKY_DOWN_SECONDS = 0.5
 log = logging.getLogger("sandbox.mqtt")
@@ -111,7 +112,11 @@ class MqttPart:
         for relay in self._relays:
             await relay.start()
         (work / "mqtt.json").write_text(json.dumps(self.describe(), indent=2))
-        self.simulator = UplinkSimulator(ctx.stack_name, garbage=ctx.scenario("uplink-garbage"))
+        self.simulator = UplinkSimulator(
+            ctx.stack_name,
+            garbage=ctx.scenario("uplink-garbage"),
+            gateway_down_after=GATEWAY_DOWN_AFTER if ctx.scenario("gateway-down") else None,
+        )
         self._tasks.append(asyncio.create_task(self._simulate(), name="sandbox-uplinks"))
         if ctx.scenario("broker-flaky"):
             self._tasks.append(asyncio.create_task(self._flaky(), name="sandbox-broker-flaky"))
