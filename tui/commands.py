@@ -15,6 +15,7 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("Show Metrics", "screen.show_tab('metrics')", "AWS IoT CloudWatch metrics"),
     ("Snapshots", "app.snapshots", "RDS snapshots and ElastiCache backups"),
     ("Change set", "app.change_set", "Plan, review and apply a stack update"),
+    ("Fleet", "app.fleet", "Every profile's stack and health; Enter opens one"),
     ("Help", "app.help", "Every key"),
 )
 

@@ -11,7 +11,9 @@ def run_interactive(args: argparse.Namespace) -> int:
     """Run the Textual app until the operator quits; returns the process exit code."""
     with session_for(args) as session:
         from tui.app import TtesConsoleApp
+        from tui.fleet_start import fleet_start
 
-        app = TtesConsoleApp(session.profile, read_only=session.read_only)
+        fleet, start_on_fleet = fleet_start(session.config_path, args.profile)
+        app = TtesConsoleApp(session.profile, read_only=session.read_only, fleet=fleet, start_on_fleet=start_on_fleet)
         app.run()
         return app.return_code or 0

@@ -28,9 +28,11 @@ from services.uplinks.feed import (
     UplinkFeed,
     silence_hint,
 )
+from services.uplinks.gateways import GatewayTracker
 from services.uplinks.parse import Uplink, export_record, uplink_as_json
-from tui.panes import Pane
+from tui.panes import Pane, uplink_gateways
 from widgets.device_table import DeviceRow, DeviceTable
+from widgets.gateway_table import GatewayTable
 from widgets.uplink_detail import UplinkDetail
 from widgets.uplink_feed import FeedLine, UplinkFeedView
 
@@ -113,6 +115,7 @@ class UplinksPane(Pane):
         Binding("space", "toggle_pause", "Pause"),
         Binding("slash", "filter", "Filter"),
         Binding("v", "toggle_devices", "Devices"),
+        Binding("g", "toggle_gateways", "Gateways"),
         Binding("escape", "back", "Back", show=False),
         Binding("ctrl+s", "export", "Export"),
     ]
@@ -134,6 +137,7 @@ class UplinksPane(Pane):
         self.autostart = autostart
         self.silence_after = silence_after
         self.tracker = DeviceTracker()
+        self.gateways = GatewayTracker()
         self.status: FeedStatus | None = None
         self.state = "idle"
         self.problem = ""
@@ -152,12 +156,14 @@ class UplinksPane(Pane):
         with ContentSwitcher(initial="uplinks-feed"):
             yield UplinkFeedView(max_lines=self.max_lines, formatter=feed_line, id="uplinks-feed")
             yield DeviceTable(id="uplinks-devices")
+            yield GatewayTable(id="uplinks-gateways")
             yield UplinkDetail(id="uplinks-detail")
             yield Static("", id="uplinks-message")
 
     def on_mount(self) -> None:
         self.set_interval(0.5, self._refresh_header)
         self.set_interval(1.0, self._refresh_devices)
+        self.set_interval(1.0, self._refresh_gateways)
         if self.autostart:
             self.start_feed()
         self._refresh_header()
@@ -226,6 +232,7 @@ class UplinksPane(Pane):
             if obs.seen is Seen.DUPLICATE:
                 self.duplicates += 1  # a QoS 1 redelivery after a reconnect: already on screen
                 continue
+            self.gateways.observe(uplink)
             lines.append((uplink, obs))
         self.total += len(lines)
         self._arrivals.append((now, len(lines)))
@@ -309,7 +316,29 @@ class UplinksPane(Pane):
         now = time.time()
         self.query_one(DeviceTable).show([device_row(s, now) for s in self.tracker.summaries(now)])
 
+    def _refresh_gateways(self) -> None:
+        if self.query_one(ContentSwitcher).current == "uplinks-gateways":
+            uplink_gateways.refresh(self.query_one(GatewayTable), self.gateways, time.time())
+
     # --- actions ------------------------------------------------------------------------------
+
+    def action_toggle_gateways(self) -> None:
+        switcher = self.query_one(ContentSwitcher)
+        if self.telemetry_off or self.problem:
+            return
+        showing = switcher.current == "uplinks-gateways"
+        switcher.current = "uplinks-feed" if showing else "uplinks-gateways"
+        table = self.query_one(GatewayTable)
+        table.gateway = None
+        self._refresh_gateways()
+        (self.query_one(UplinkFeedView) if showing else table).focus()
+
+    def on_gateway_table_chosen(self, event: GatewayTable.Chosen) -> None:
+        """Enter on a gateway: its devices (which moved to other gateways, which went silent)."""
+        event.stop()
+        table = self.query_one(GatewayTable)
+        table.gateway = event.gateway_id
+        self._refresh_gateways()
 
     def action_toggle_pause(self) -> None:
         view = self.query_one(UplinkFeedView)
@@ -345,7 +374,12 @@ class UplinksPane(Pane):
         if field.has_class("-shown"):
             field.remove_class("-shown")
         switcher = self.query_one(ContentSwitcher)
-        if switcher.current in ("uplinks-detail", "uplinks-devices"):
+        gateways = self.query_one(GatewayTable)
+        if switcher.current == "uplinks-gateways" and gateways.gateway is not None:
+            gateways.gateway = None  # from one gateway's devices back to the gateways
+            self._refresh_gateways()
+            return
+        if switcher.current in ("uplinks-detail", "uplinks-devices", "uplinks-gateways"):
             switcher.current = "uplinks-feed"
             self.query_one(UplinkFeedView).focus()
 
