@@ -38,6 +38,7 @@ from sandbox.uplink_sim import UplinkSimulator
 DEFAULT_RATE = 20.0
 RATE_ENV = "TTES_SANDBOX_UPLINK_RATE"  # messages a second; the benchmark raises it
 GATEWAY_DOWN_AFTER = 20.0  # scenario gateway-down: seconds after the start
+GATEWAY_DOWN_ENV = "TTES_SANDBOX_GATEWAY_DOWN_AFTER"  # tests shorten it
 FLAKY_UP_SECONDS = 5.0
 FLAKY_DOWN_SECONDS = 0.5
 log = logging.getLogger("sandbox.mqtt")
@@ -115,7 +116,9 @@ class MqttPart:
         self.simulator = UplinkSimulator(
             ctx.stack_name,
             garbage=ctx.scenario("uplink-garbage"),
-            gateway_down_after=GATEWAY_DOWN_AFTER if ctx.scenario("gateway-down") else None,
+            gateway_down_after=float(os.environ.get(GATEWAY_DOWN_ENV, GATEWAY_DOWN_AFTER))
+            if ctx.scenario("gateway-down")
+            else None,
         )
         self._tasks.append(asyncio.create_task(self._simulate(), name="sandbox-uplinks"))
         if ctx.scenario("broker-flaky"):
