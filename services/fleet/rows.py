@@ -18,17 +18,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from services.core.aws import AwsClients
 from services.core.config import Profile
 from services.core.errors import ConsoleError
 from services.core.safe_text import safe_text
+from services.fleet.shared import UPLINK_MINUTES, FleetCache
 from services.health.run import Check, CheckResult, Status, registered_checks, run_checks, worst
 from services.stack.model import Stack, load_stack
 
 CONCURRENCY = 8
 STACK_TIMEOUT = 30.0
-UPLINK_MINUTES = 15
-SIDE_TIMEOUT = 10.0  # the uplink rate and the snapshots: a row without them is still a row
 SKIPPED_CHECKS = frozenset({"iot"})
 
 
@@ -84,31 +82,6 @@ def account_of(stack_id: str) -> str:
     return parts[4] if len(parts) > 5 else ""
 
 
-async def _uplinks_per_minute(clients: AwsClients) -> float | None:
-    from services.uplinks.metrics import recent_publishes
-
-    try:
-        return await asyncio.wait_for(recent_publishes(clients, UPLINK_MINUTES), SIDE_TIMEOUT) / UPLINK_MINUTES
-    except (ConsoleError, TimeoutError):
-        return None
-
-
-async def _last_snapshot(clients: AwsClients, stack: Stack) -> datetime | None:
-    from services.snapshots.listing import find_databases, list_snapshots
-
-    async def newest(db: Any) -> datetime | None:
-        snaps = await list_snapshots(clients, db)
-        return max((s.created for s in snaps if s.created), default=None)
-
-    try:
-        found = await asyncio.wait_for(
-            asyncio.gather(*(newest(db) for db in find_databases(stack))), SIDE_TIMEOUT
-        )
-    except (ConsoleError, TimeoutError):
-        return None
-    return max((f for f in found if f is not None), default=None)
-
-
 def uplinks_mark(stack: Stack, per_minute: float | None) -> CheckResult:
     """The fleet's uplink mark: CloudWatch's ``PublishIn.Success`` in the stack's region."""
     from services.health.iot_check import telemetry_enabled
@@ -130,10 +103,13 @@ def uplinks_mark(stack: Stack, per_minute: float | None) -> CheckResult:
     )  # fmt: skip
 
 
-async def fleet_row(profile: Profile, checks: Sequence[Check] | None = None) -> FleetRow:
+async def fleet_row(
+    profile: Profile, checks: Sequence[Check] | None = None, cache: FleetCache | None = None
+) -> FleetRow:
     """Read one profile's stack and run its checks; failures become the row's ``error``."""
     started = time.monotonic()
-    clients = AwsClients(profile)
+    cache = cache or FleetCache()
+    clients = cache.clients(profile)
     base = FleetRow(profile=profile.name, stack=profile.stack, region=profile.region)
     try:
         stack = await load_stack(clients)
@@ -141,8 +117,8 @@ async def fleet_row(profile: Profile, checks: Sequence[Check] | None = None) -> 
         return _replace(base, error=str(exc), seconds=time.monotonic() - started)
     results, per_minute, snapshot = await asyncio.gather(
         run_checks(profile, stack=stack, checks=list(checks if checks is not None else fleet_checks())),
-        _uplinks_per_minute(clients),
-        _last_snapshot(clients, stack),
+        asyncio.shield(cache.uplinks_per_minute(clients)),
+        cache.last_snapshot(clients, stack),
     )
     marks = (*results, uplinks_mark(stack, per_minute))
     return _replace(
@@ -175,11 +151,12 @@ async def iter_fleet(
     """Every profile's row, as soon as it is known (not in profile order)."""
     gate = asyncio.Semaphore(max(1, concurrency))
     todo = list(checks) if checks is not None else list(fleet_checks())
+    cache = FleetCache()
 
     async def bounded(profile: Profile) -> FleetRow:
         async with gate:
             try:
-                return await asyncio.wait_for(fleet_row(profile, todo), stack_timeout)
+                return await asyncio.wait_for(fleet_row(profile, todo, cache), stack_timeout)
             except TimeoutError:
                 return FleetRow(
                     profile.name, profile.stack, profile.region,
@@ -201,6 +178,7 @@ async def iter_fleet(
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await cache.aclose()
 
 
 async def load_fleet(profiles: Sequence[Profile], **kwargs: Any) -> list[FleetRow]:
