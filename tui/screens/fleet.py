@@ -29,6 +29,7 @@ from widgets.fleet_table import FleetLine, FleetTable
 from widgets.status_style import status_class
 
 REFRESH_SECONDS = 120.0
+SHOW_EVERY = 0.3  # seconds between redraws while rows arrive
 
 
 def _age(seconds: float | None) -> str:
@@ -91,6 +92,7 @@ class FleetScreen(Screen[None]):
         self.rows: dict[str, FleetRow] = {}
         self.started = 0.0
         self.finished: float | None = None
+        self._dirty = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -103,6 +105,7 @@ class FleetScreen(Screen[None]):
         self.sub_title = f"Fleet · {len(self.profiles)} profiles"
         self.load()
         self.set_interval(REFRESH_SECONDS, self.load)
+        self.set_interval(SHOW_EVERY, self._show_if_dirty)
 
     @property
     def complete(self) -> bool:
@@ -123,11 +126,17 @@ class FleetScreen(Screen[None]):
         self._show()
         async for row in iter_fleet(self.profiles, concurrency=self.concurrency, stack_timeout=self.stack_timeout):
             self.rows[row.profile] = row
-            self._show()
+            # Rows arrive in bursts; redrawing the table for each would take the loop from the checks.
+            self._dirty = True
         self.finished = time.monotonic()
         self._show()
 
+    def _show_if_dirty(self) -> None:
+        if self._dirty:
+            self._show()
+
     def _show(self) -> None:
+        self._dirty = False
         now = datetime.now(UTC)
         lines = [fleet_line(self.rows[p.name], now) if p.name in self.rows else pending_line(p) for p in self.profiles]
         self.query_one(FleetTable).show(lines)
