@@ -12,7 +12,9 @@ from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist
 
-COLUMNS = ("Health", "Profile", "Stack", "Region", "Account", "Stack status", "Checks", "Uplinks", "Changed", "Snapshot")
+# What decides "which stack is on fire" comes first: an 80-column terminal shows health, profile,
+# region and stack status; the rest scrolls into view (→).
+COLUMNS = ("Health", "Profile", "Region", "Stack status", "Checks", "Uplinks", "Changed", "Snapshot", "Stack", "Account")
 LEVELS = ("critical", "unknown", "warn", "ok", "pending")  # worst first
 MARKS = {"ok": "✓", "warn": "!", "critical": "✗", "unknown": "?", "pending": "…"}
 
@@ -91,8 +93,8 @@ class FleetTable(DataTable[Any]):
             health = Text(f"{MARKS.get(line.level, '?')} {line.health}", style=self._style(line.level))
             if line.error:
                 cells: list[Any] = [
-                    health, Text(line.profile), Text(line.stack), Text(line.region), "",
-                    Text(line.error, style=self._style("unknown")), "", "", "", "",
+                    health, Text(line.profile), Text(line.region), Text(line.error, style=self._style("unknown")),
+                    "", "", "", "", Text(line.stack), "",
                 ]  # fmt: skip
             else:
                 checks = Text()
@@ -100,9 +102,9 @@ class FleetTable(DataTable[Any]):
                     checks.append(MARKS.get(level, "?"), style=self._style(level))
                     checks.append(f"{name} ")
                 cells = [
-                    health, Text(line.profile), Text(line.stack), Text(line.region), Text(line.account),
+                    health, Text(line.profile), Text(line.region),
                     Text(line.status, style=self._status_style(line.status_level)), checks,
-                    Text(line.uplinks), Text(line.changed), Text(line.snapshot),
+                    Text(line.uplinks), Text(line.changed), Text(line.snapshot), Text(line.stack), Text(line.account),
                 ]  # fmt: skip
             self.add_row(*cells, key=line.key)
         if current is not None and current in self._lines:
