@@ -98,7 +98,8 @@ class FleetTable(DataTable[Any]):
                 ]  # fmt: skip
             else:
                 checks = Text()
-                for name, level in line.checks:
+                # Every check's mark, the failing ones first so a narrow terminal still shows them.
+                for name, level in sorted(line.checks, key=lambda c: LEVELS.index(c[1]) if c[1] in LEVELS else 0):
                     checks.append(MARKS.get(level, "?"), style=self._style(level))
                     checks.append(f"{name} ")
                 cells = [
