@@ -23,10 +23,12 @@ SOURCES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("Metrics", (("tui.panes.metrics", "MetricsPane"),)),
     ("Snapshots (s)", (("tui.screens.snapshots", "SnapshotScreen"),)),
     ("Change set (c)", (("tui.screens.changeset", "ChangeSetScreen"),)),
+    ("Fleet (F)", (("tui.screens.fleet", "FleetScreen"),)),
 )
 EXTRA = {
     "Everywhere": (("ctrl+p", "command palette"), ("tab", "next pane")),
     "Health": (("enter", "everything the check saw (certificate chain, every resolver)"), ("r", "check again now")),
+    "Fleet (F)": (("enter", "open that stack's dashboard (in place of the current one)"),),
 }
 
 
