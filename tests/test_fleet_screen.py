@@ -85,7 +85,12 @@ async def test_fleet_opens_stacks_and_switches_without_restarting(app: TtesConso
         assert app.profile.stack == "ttes-demo" and len(app.screen_stack) == 2
         assert us_dashboard not in app.screen_stack
 
-        await pilot.press("2", "g")
+        from tui.panes.uplinks import UplinksPane
+
+        pane = app.screen.query_one(UplinksPane)
+        await pilot.press("2")
+        await until(pilot, lambda: app.focused is not None and pane in app.focused.ancestors_with_self)
+        await pilot.press("g")
         gateways = app.screen.query_one(GatewayTable)
         await until(pilot, lambda: gateways.row_count >= 3)
         assert gateways.gateway is None
@@ -97,9 +102,7 @@ async def test_fleet_opens_stacks_and_switches_without_restarting(app: TtesConso
         await pilot.press("escape")
         from textual.widgets import ContentSwitcher
 
-        from tui.panes.uplinks import UplinksPane
-
-        assert app.screen.query_one(UplinksPane).query_one(ContentSwitcher).current == "uplinks-feed"
+        assert pane.query_one(ContentSwitcher).current == "uplinks-feed"
 
 
 async def test_the_palette_offers_the_fleet_and_r_reads_again(app: TtesConsoleApp) -> None:

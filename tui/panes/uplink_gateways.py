@@ -1,6 +1,11 @@
-"""The Uplinks tab's gateways view (``g``): service summaries turned into the table's plain lines."""
+"""The Uplinks tab's gateways view (``g``): its actions, and service summaries turned into the table's lines."""
 
 from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from textual.widgets import ContentSwitcher
 
 from services.core.safe_text import safe_text
 from services.uplinks.gateways import GatewayDevice, GatewaySummary, GatewayTracker, Spread
@@ -56,3 +61,49 @@ def refresh(table: GatewayTable, tracker: GatewayTracker, now: float) -> None:
         table.show_gateways([gateway_line(s) for s in tracker.summaries(now)])
     else:
         table.show_devices(table.gateway, [device_line(d, now) for d in tracker.devices_of(table.gateway, now)])
+
+
+class GatewaysView:
+    """Mixed into the Uplinks pane (a plain mixin: a Widget base would change the pane's focus and CSS).
+
+    ``g`` shows the gateways, Enter one gateway's devices, ``esc`` goes back.
+    """
+
+    if TYPE_CHECKING:
+        gateways: GatewayTracker
+        telemetry_off: bool
+        problem: str
+
+        def query_one(self, selector: Any, expect_type: Any = None) -> Any: ...
+
+    def _refresh_gateways(self) -> None:
+        if self.query_one(ContentSwitcher).current == "uplinks-gateways":
+            refresh(self.query_one(GatewayTable), self.gateways, time.time())
+
+    def action_toggle_gateways(self) -> None:
+        from widgets.uplink_feed import UplinkFeedView
+
+        if self.telemetry_off or self.problem:
+            return
+        switcher = self.query_one(ContentSwitcher)
+        showing = switcher.current == "uplinks-gateways"
+        switcher.current = "uplinks-feed" if showing else "uplinks-gateways"
+        table = self.query_one(GatewayTable)
+        table.gateway = None
+        self._refresh_gateways()
+        (self.query_one(UplinkFeedView) if showing else table).focus()
+
+    def on_gateway_table_chosen(self, event: GatewayTable.Chosen) -> None:
+        """Enter on a gateway: its devices (which moved to other gateways, which went silent)."""
+        event.stop()
+        self.query_one(GatewayTable).gateway = event.gateway_id
+        self._refresh_gateways()
+
+    def gateway_devices_closed(self) -> bool:
+        """``esc`` on a gateway's devices returns to the gateways (True when that is what it did)."""
+        table = self.query_one(GatewayTable)
+        if self.query_one(ContentSwitcher).current != "uplinks-gateways" or table.gateway is None:
+            return False
+        table.gateway = None
+        self._refresh_gateways()
+        return True

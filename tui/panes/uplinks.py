@@ -96,7 +96,7 @@ def device_row(s: DeviceSummary, now: float) -> DeviceRow:
     )
 
 
-class UplinksPane(Pane):
+class UplinksPane(uplink_gateways.GatewaysView, Pane):
     """Subscribes to the uplink topic and shows it live; the feed keeps running while other tabs show."""
 
     DEFAULT_CSS = """
@@ -316,29 +316,7 @@ class UplinksPane(Pane):
         now = time.time()
         self.query_one(DeviceTable).show([device_row(s, now) for s in self.tracker.summaries(now)])
 
-    def _refresh_gateways(self) -> None:
-        if self.query_one(ContentSwitcher).current == "uplinks-gateways":
-            uplink_gateways.refresh(self.query_one(GatewayTable), self.gateways, time.time())
-
     # --- actions ------------------------------------------------------------------------------
-
-    def action_toggle_gateways(self) -> None:
-        switcher = self.query_one(ContentSwitcher)
-        if self.telemetry_off or self.problem:
-            return
-        showing = switcher.current == "uplinks-gateways"
-        switcher.current = "uplinks-feed" if showing else "uplinks-gateways"
-        table = self.query_one(GatewayTable)
-        table.gateway = None
-        self._refresh_gateways()
-        (self.query_one(UplinkFeedView) if showing else table).focus()
-
-    def on_gateway_table_chosen(self, event: GatewayTable.Chosen) -> None:
-        """Enter on a gateway: its devices (which moved to other gateways, which went silent)."""
-        event.stop()
-        table = self.query_one(GatewayTable)
-        table.gateway = event.gateway_id
-        self._refresh_gateways()
 
     def action_toggle_pause(self) -> None:
         view = self.query_one(UplinkFeedView)
@@ -374,10 +352,7 @@ class UplinksPane(Pane):
         if field.has_class("-shown"):
             field.remove_class("-shown")
         switcher = self.query_one(ContentSwitcher)
-        gateways = self.query_one(GatewayTable)
-        if switcher.current == "uplinks-gateways" and gateways.gateway is not None:
-            gateways.gateway = None  # from one gateway's devices back to the gateways
-            self._refresh_gateways()
+        if self.gateway_devices_closed():
             return
         if switcher.current in ("uplinks-detail", "uplinks-devices", "uplinks-gateways"):
             switcher.current = "uplinks-feed"
