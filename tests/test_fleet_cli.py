@@ -127,3 +127,26 @@ def test_discover_options_without_discover_are_one_sentence(fleet: RunningSandbo
     done = run_cli("--config", str(fleet.config_path), "fleet", "--write-config", env=fleet.environ)
     assert done.returncode == 2
     assert done.stderr.strip() == "ttes-console: --regions, --aws-profile and --write-config go with --discover."
+
+
+async def test_a_stack_slower_than_its_timeout_is_a_row_that_says_so(
+    fleet: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    from services.core.config import DnsSettings
+    from services.fleet.profiles import load_profiles
+    from services.fleet.rows import load_fleet
+    from tests.health_sandbox import silent_udp
+
+    for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in fleet.environ.items():
+        monkeypatch.setenv(key, value)
+    profiles = load_profiles(fleet.config_path, environ={})[:2]
+    with silent_udp() as deaf:
+        # A resolver that never answers keeps the second stack's DNS check waiting past the stack's time.
+        slow = dataclasses.replace(profiles[1], dns=DnsSettings(nameservers=("127.0.0.1",), port=deaf, timeout=3.0))
+        rows = await load_fleet([profiles[0], slow], stack_timeout=2.0, concurrency=1)
+    assert rows[0].error == "" and rows[0].checks
+    assert rows[1].error.startswith(f"Stack {slow.stack} in {slow.region} did not answer within 2 s")

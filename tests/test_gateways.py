@@ -112,3 +112,17 @@ def test_uplinks_gateways_reports_the_silent_gateway_and_its_devices() -> None:
     assert sorted(d.split("/")[1] for d in down["silent_devices"]) == sorted(expected.silenced)
     assert set(expected.moved) <= {d.split("/")[1] for d in down["moved_devices"]}
     assert [r["silent"] for gid, r in rows.items() if gid != expected.down_gateway] == [False] * 3
+
+
+def test_the_plain_summary_names_a_silent_gateway_and_its_devices() -> None:
+    from tui.cli.uplinks_gateways import plain_lines
+
+    sim, tracker = UplinkSimulator("ttes-demo"), GatewayTracker()
+    sim.down_at = 1010.0
+    feed(sim, tracker, 1000.0, 1040.0)
+    silent = tracker.summaries(1040.0)[0]
+    lines = plain_lines(silent)
+    assert lines[0].startswith(sim.down_gateway) and "SILENT" in lines[0]
+    head, _, names = lines[2].partition(": ")
+    assert head == f"  silent with it ({len(sim.silenced)})" and sorted(names.split(", ")) == sorted(sim.silenced)
+    assert all(dev in lines[1] for dev in sim.moved)
