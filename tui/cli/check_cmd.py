@@ -2,6 +2,7 @@
 
 Exit codes follow the Nagios plugin convention: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the
 worst check decides; a check that could not run counts as UNKNOWN, worse than a WARNING).
+With --all: every profile of the config, one line (or JSON object) per stack, the worst exit code.
 """
 
 from __future__ import annotations

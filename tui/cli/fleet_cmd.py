@@ -68,9 +68,10 @@ async def wide_executor() -> AsyncIterator[None]:
 
 
 def marks(row: FleetRow) -> str:
-    """``stack✓ dns✓ tls! …``: each check's mark."""
+    """``!tls ✓stack ✓dns …``: each check's mark, the failing ones first (as the Fleet screen shows them)."""
     sign = {"ok": "✓", "warn": "!", "critical": "✗", "unknown": "?"}
-    return " ".join(f"{c.name}{sign[c.status.value]}" for c in row.checks)
+    ordered = sorted(row.checks, key=lambda c: -c.status.severity)
+    return " ".join(f"{sign[c.status.value]}{c.name}" for c in ordered)
 
 
 def plain_line(row: FleetRow, now: datetime) -> str:
