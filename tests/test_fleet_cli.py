@@ -126,7 +126,7 @@ def test_discover_finds_every_ttes_stack_and_writes_them_once(fleet: RunningSand
 def test_discover_options_without_discover_are_one_sentence(fleet: RunningSandbox) -> None:
     done = run_cli("--config", str(fleet.config_path), "fleet", "--write-config", env=fleet.environ)
     assert done.returncode == 2
-    assert done.stderr.strip() == "ttes-console: --regions, --aws-profile and --write-config go with --discover."
+    assert done.stderr.strip() == "ttes-console: --regions, several --aws-profile and --write-config go with --discover."
 
 
 async def test_a_stack_slower_than_its_timeout_is_a_row_that_says_so(
@@ -150,3 +150,21 @@ async def test_a_stack_slower_than_its_timeout_is_a_row_that_says_so(
         rows = await load_fleet([profiles[0], slow], stack_timeout=2.0, concurrency=1)
     assert rows[0].error == "" and rows[0].checks
     assert rows[1].error.startswith(f"Stack {slow.stack} in {slow.region} did not answer within 2 s")
+
+
+def test_discover_with_several_aws_profiles_lists_each_stack_once(fleet: RunningSandbox, tmp_path: Path) -> None:
+    credentials = tmp_path / "credentials"
+    keys = f"aws_access_key_id = {fleet.environ['AWS_ACCESS_KEY_ID']}\naws_secret_access_key = {fleet.environ['AWS_SECRET_ACCESS_KEY']}\n"
+    credentials.write_text(f"[oncall-a]\n{keys}\n[oncall-b]\n{keys}")
+    env = {"AWS_SHARED_CREDENTIALS_FILE": str(credentials), "AWS_CONFIG_FILE": str(tmp_path / "none")}
+    config = tmp_path / "config.toml"
+    first_profile_only(fleet, config)
+    done = run_cli(
+        "--config", str(config), "fleet", "--discover", "--regions", "eu-west-1,us-east-1",
+        "--aws-profile", "oncall-a", "--aws-profile", "oncall-b", "--write-config", "--json", env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    found = [json.loads(line) for line in done.stdout.splitlines()]
+    assert sorted(f["stack"] for f in found) == ["ttes-demo", "ttes-lab", "ttes-staging", "ttes-us"]  # once each
+    assert {f["aws_profile"] for f in found} == {"oncall-a"}  # one account: the first profile that saw it
+    assert tomllib.loads(config.read_text())["profiles"]["ttes-us"]["aws_profile"] == "oncall-a"

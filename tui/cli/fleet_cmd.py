@@ -113,8 +113,11 @@ def base_profile(args: argparse.Namespace) -> Profile | None:
 async def run(args: argparse.Namespace, _session: object) -> int:
     if args.concurrency < 1 or args.timeout <= 0:
         raise ConsoleError("--concurrency must be at least 1 and --timeout more than 0 seconds.")
-    if (args.regions or args.write_config or getattr(args, "discover_aws_profiles", None)) and not args.discover:
-        raise ConfigError("--regions, --aws-profile and --write-config go with --discover.")
+    listed = getattr(args, "discover_aws_profiles", None) or []
+    if not args.discover and len(listed) == 1:
+        args.aws_profile, args.discover_aws_profiles = listed[0], None  # the global option, given after the command
+    elif (args.regions or args.write_config or listed) and not args.discover:
+        raise ConfigError("--regions, several --aws-profile and --write-config go with --discover.")
     if args.demo:
         with session_for(args) as session:
             return await _run(args, session.profile, session.config_path)
