@@ -34,6 +34,7 @@ class SandboxContext:
     environ: dict[str, str] = field(default_factory=dict)
     ca: Any = None  # trustme.CA, made on first use by ca_for()
     ca_file: Path | None = None
+    fleet: list[Any] = field(default_factory=list)  # sandbox.fleet.FleetStack: the other stacks (scenario fleet)
     served_cert: Any = None  # trustme.LeafCert the HTTPS part serves, made on first use by web.served_leaf()
     started: float = field(default_factory=time.time)  # the story in sandbox/history.py counts back from here
     history: bool = True  # tell that story in every source (tests that count their own records turn it off)

@@ -39,6 +39,8 @@ SCENARIOS = (
     "instance-impaired",
     "cert-not-reloaded",
     "disk-full",
+    "fleet",
+    "gateway-down",
 )
 
 
@@ -48,11 +50,12 @@ def _stages() -> list[list[SandboxPart]]:
     from sandbox.aws import AwsPart
     from sandbox.dns import DnsPart
     from sandbox.ec2_host import HostAwsPart
+    from sandbox.fleet import FleetPart
     from sandbox.mqtt import MqttPart
     from sandbox.ssh import SshPart
     from sandbox.web import WebPart
 
-    return [[AwsPart(), DnsPart(), WebPart(), SshPart(story=True)], [MqttPart(), HostAwsPart()]]
+    return [[AwsPart(), DnsPart(), WebPart(), SshPart(story=True)], [MqttPart(), HostAwsPart(), FleetPart()]]
 
 
 class Sandbox:
@@ -64,8 +67,12 @@ class Sandbox:
             raise ValueError(f"unknown scenario(s): {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
         workdir.mkdir(parents=True, exist_ok=True)
         self.ctx = SandboxContext(workdir=workdir, scenarios=frozenset(scenarios), history=history)
+        from sandbox.fleet import fleet_stacks
+
+        self.ctx.fleet = fleet_stacks(self.ctx.scenarios)
         self._parts: list[SandboxPart] = []
         self.profile: Profile | None = None
+        self.profiles: list[Profile] = []  # the profile, then one per stack of the fleet scenario
 
     @property
     def environ(self) -> dict[str, str]:
@@ -85,6 +92,9 @@ class Sandbox:
             await self.aclose()
             raise
         self.profile = self._build_profile()
+        self.profiles = [self.profile] + [
+            dataclasses.replace(self.profile, name=s.name, stack=s.name, region=s.region) for s in self.ctx.fleet
+        ]
         return self
 
     async def __aexit__(

@@ -87,8 +87,28 @@ class Zone:
         return bytes(reply.pack())
 
 
+class Zones:
+    """Several zones on one server (scenario ``fleet``: one per stack); the first answers the rest."""
+
+    def __init__(self, zones: list[Zone]) -> None:
+        self.zones = zones
+
+    def answer(self, packet: bytes) -> bytes | None:
+        if len(self.zones) > 1:
+            from dnslib import DNSRecord
+
+            try:
+                qname = str(DNSRecord.parse(packet).q.qname).rstrip(".").lower()
+            except Exception:
+                return None
+            for zone in self.zones:
+                if qname == zone.domain or qname.endswith("." + zone.domain):
+                    return zone.answer(packet)
+        return self.zones[0].answer(packet)
+
+
 class _Udp(asyncio.DatagramProtocol):
-    def __init__(self, zone: Zone) -> None:
+    def __init__(self, zone: Zone | Zones) -> None:
         self.zone = zone
         self.transport: asyncio.DatagramTransport | None = None
 
@@ -108,12 +128,14 @@ class DnsPart:
         self.host = host
         self.port = port
         self.zone: Zone | None = None
+        self.zones: Zones | None = None
         self._udp: asyncio.DatagramTransport | None = None
         self._tcp: asyncio.Server | None = None
 
     async def start(self, ctx: SandboxContext) -> None:
         address = STALE_IP if ctx.scenario("dns-mismatch") else ctx.public_ip
-        self.zone = zone = Zone(ctx.domain, address)
+        self.zone = Zone(ctx.domain, address)
+        zone = self.zones = Zones([self.zone] + [Zone(s.domain, s.public_ip) for s in ctx.fleet])
         udp_sock, tcp_sock = bind_udp_and_tcp(self.host, self.port)
         self.port = udp_sock.getsockname()[1]
         loop = asyncio.get_running_loop()
@@ -121,11 +143,11 @@ class DnsPart:
         self._tcp = await asyncio.start_server(self._serve_tcp, sock=tcp_sock)
 
     async def _serve_tcp(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        assert self.zone is not None
+        assert self.zones is not None
         with contextlib.suppress(OSError, asyncio.IncompleteReadError):
             while True:
                 (length,) = struct.unpack("!H", await reader.readexactly(2))
-                reply = self.zone.answer(await reader.readexactly(length))
+                reply = self.zones.answer(await reader.readexactly(length))
                 if reply is None:
                     break
                 writer.write(struct.pack("!H", len(reply)) + reply)

@@ -40,6 +40,8 @@ DEFAULT_RATE = 20.0
 SESSION_EXPIRY_ENV = "TTES_SANDBOX_SESSION_EXPIRY"  # seconds a closed persistent session is kept
 SESSION_EXPIRY_SECONDS = 120
 RATE_ENV = "TTES_SANDBOX_UPLINK_RATE"  # messages a second; the benchmark raises it
+GATEWAY_DOWN_AFTER = 20.0  # scenario gateway-down: seconds after the start
+GATEWAY_DOWN_ENV = "TTES_SANDBOX_GATEWAY_DOWN_AFTER"  # tests shorten it
 FLAKY_UP_SECONDS = 5.0
 FLAKY_DOWN_SECONDS = 0.5
 log = logging.getLogger("sandbox.mqtt")
@@ -116,7 +118,13 @@ class MqttPart:
         for relay in self._relays:
             await relay.start()
         (work / "mqtt.json").write_text(json.dumps(self.describe(), indent=2))
-        self.simulator = UplinkSimulator(ctx.stack_name, garbage=ctx.scenario("uplink-garbage"))
+        self.simulator = UplinkSimulator(
+            ctx.stack_name,
+            garbage=ctx.scenario("uplink-garbage"),
+            gateway_down_after=float(os.environ.get(GATEWAY_DOWN_ENV, GATEWAY_DOWN_AFTER))
+            if ctx.scenario("gateway-down")
+            else None,
+        )
         self._tasks.append(asyncio.create_task(self._simulate(), name="sandbox-uplinks"))
         if ctx.scenario("broker-flaky"):
             self._tasks.append(asyncio.create_task(self._flaky(), name="sandbox-broker-flaky"))

@@ -28,8 +28,20 @@ def write_profile(sandbox: Sandbox, config_path: Path) -> None:
     env_file = env_path_for(config_path)
     write_private_text(env_file, "".join(f"export {k}={shlex.quote(v)}\n" for k, v in sandbox.environ.items()))
     tmp = config_path.with_name(config_path.name + ".tmp")
-    tmp.write_text(render_profile_toml(sandbox.profile))
+    tmp.write_text(render_profiles(sandbox))
     os.replace(tmp, config_path)
+
+
+def render_profiles(sandbox: Sandbox) -> str:
+    """The sandbox's profile; with the fleet scenario every stack's, and no default (the console opens on the fleet)."""
+    assert sandbox.profile is not None
+    if len(sandbox.profiles) < 2:
+        return render_profile_toml(sandbox.profile)
+    parts = []
+    for profile in sandbox.profiles:
+        text = render_profile_toml(profile)
+        parts.append(text.split("\n", 2)[2] if text.startswith("default_profile") else text)
+    return "\n".join(parts)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -3,6 +3,11 @@
 Deterministic for a given seed. f_cnt increases per device; some uplinks are lost (the counter
 skips), and now and then a device rejoins (new DevAddr, counter from 0). With ``garbage`` a share
 of messages is broken the ways real traffic breaks: truncated, wrong types, binary, huge.
+
+The gateways' coverage overlaps (a device is heard by one to three of them) and each reports its
+location. Scenario ``gateway-down`` (``gateway_down_after`` seconds): the gateway that alone
+hears the most devices goes silent; of the devices only it heard, every other one moves to the
+nearest other gateway, the rest go silent with it; devices others heard too just lose it.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ GATEWAYS = (
     ("office-roof-gw", "B827EBFFFE61C4A2"),
     ("warehouse-gw-2", "A840411E85A44150"),
 )
+GATEWAY_LOCATIONS = ((52.3731, 4.8922), (52.3412, 4.9180), (52.3905, 4.8460), (52.3560, 4.8010))
 CHANNELS_HZ = (868_100_000, 868_300_000, 868_500_000, 867_100_000, 867_300_000, 867_500_000, 867_700_000, 867_900_000)
 SNR_FLOOR = {7: -7.5, 8: -10.0, 9: -12.5, 10: -15.0, 11: -17.5, 12: -20.0}
 FIRST_REJOIN = 1_200  # message number of the first rejoin; later ones are random and rare
@@ -50,12 +56,49 @@ class SimDevice:
 class UplinkSimulator:
     """Makes the next (topic, payload) on demand; :meth:`run` publishes at a steady rate."""
 
-    def __init__(self, stack: str, *, devices: int = 50, seed: int = 868, garbage: bool = False) -> None:
+    def __init__(
+        self,
+        stack: str,
+        *,
+        devices: int = 50,
+        seed: int = 868,
+        garbage: bool = False,
+        gateway_down_after: float | None = None,
+    ) -> None:
         self.stack = stack
         self.garbage = garbage
         self.rng = random.Random(seed)
         self.sent = 0
         self.devices = [self._device(i) for i in range(devices)]
+        self.active = self.devices  # the devices still sending (the same list until a gateway goes down)
+        self.gateway_down_after = gateway_down_after
+        self.down_at: float | None = None  # epoch seconds; set by run() from gateway_down_after
+        self.down_gateway: str = ""
+        self.moved: list[str] = []  # device ids that moved to a neighbour when the gateway went down
+        self.silenced: list[str] = []  # device ids that went silent with it
+
+    def take_gateway_down(self) -> None:
+        """The gateway that alone hears the most devices stops; see the module docstring."""
+        alone = [[d for d in self.devices if d.gateways == (g,)] for g in range(len(GATEWAYS))]
+        down = max(range(len(GATEWAYS)), key=lambda g: (len(alone[g]), -g))
+        self.down_gateway = GATEWAYS[down][0]
+        lat, lon = GATEWAY_LOCATIONS[down]
+        neighbour = min(
+            (g for g in range(len(GATEWAYS)) if g != down),
+            key=lambda g: math.dist((lat, lon), GATEWAY_LOCATIONS[g]),
+        )
+        silent = set()
+        for i, dev in enumerate(alone[down]):
+            if i % 2 == 0:
+                dev.gateways = (neighbour,)
+                self.moved.append(dev.device_id)
+            else:
+                silent.add(dev.device_id)
+                self.silenced.append(dev.device_id)
+        for dev in self.devices:
+            if down in dev.gateways and len(dev.gateways) > 1:
+                dev.gateways = tuple(g for g in dev.gateways if g != down)
+        self.active = [d for d in self.devices if d.device_id not in silent]
 
     def _device(self, i: int) -> SimDevice:
         rng = self.rng
@@ -86,7 +129,9 @@ class UplinkSimulator:
         """The next uplink some device sends, as it would appear on the topic."""
         rng = self.rng
         self.sent += 1
-        dev = rng.choice(self.devices)
+        if self.down_at is not None and now >= self.down_at and not self.down_gateway:
+            self.take_gateway_down()
+        dev = rng.choice(self.active)
         if self.sent == FIRST_REJOIN or (self.sent > FIRST_REJOIN and rng.random() < 1 / 3000):
             dev.f_cnt = 0
             dev.dev_addr = f"{rng.randrange(1 << 25):08X}"
@@ -112,6 +157,7 @@ class UplinkSimulator:
             rssi = round(dev.base_rssi + rng.gauss(0, 3) - 6 * n, 0)
             snr = round(max(SNR_FLOOR[sf] - 2, min(10.0, (rssi + 112) / 3.5 + rng.gauss(0, 1.5))), 2)
             gateway_id, eui = GATEWAYS[gw]
+            lat, lon = GATEWAY_LOCATIONS[gw]
             rx.append(
                 {
                     "gateway_ids": {"gateway_id": gateway_id, "eui": eui},
@@ -123,6 +169,7 @@ class UplinkSimulator:
                     "uplink_token": base64.b64encode(rng.randbytes(12)).decode(),
                     "channel_index": channel,
                     "received_at": when,
+                    "location": {"latitude": lat, "longitude": lon, "altitude": 12, "source": "SOURCE_REGISTRY"},
                 }
             )
         return {
@@ -204,6 +251,8 @@ class UplinkSimulator:
         """Publish about ``rate`` messages a second until cancelled (batched every 50 ms at high rates)."""
         tick = max(0.05, 1.0 / rate) if rate > 0 else 1.0
         start = clock()
+        if self.gateway_down_after is not None and self.down_at is None:
+            self.down_at = start + self.gateway_down_after
         due = 0.0
         while True:
             due += rate * tick

@@ -84,11 +84,34 @@ class WebPart:
         leaf = served_leaf(ctx)
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         leaf.configure_cert(context)
+        if ctx.fleet:
+            self._fleet_contexts(ctx, context)
         tls_server = await asyncio.start_server(self._serve_https, "127.0.0.1", 0, ssl=context)
         http_server = await asyncio.start_server(self._serve_http, "127.0.0.1", 0)
         self._servers = [tls_server, http_server]
         self.port = tls_server.sockets[0].getsockname()[1]
         self.http_port = http_server.sockets[0].getsockname()[1]
+
+    @staticmethod
+    def _fleet_contexts(ctx: SandboxContext, default: ssl.SSLContext) -> None:
+        """Scenario ``fleet``: each stack's Domain gets its own certificate, chosen by SNI."""
+        now = datetime.now(UTC)
+        contexts: dict[str, ssl.SSLContext] = {}
+        for stack in ctx.fleet:
+            if stack.state == "cert-expiring":
+                not_before, not_after = now - timedelta(days=80), now + timedelta(days=10, hours=12)
+            else:
+                not_before, not_after = now - timedelta(days=1), now + timedelta(days=89, hours=12)
+            own = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            ctx.sandbox_ca().issue_cert(stack.domain, not_before=not_before, not_after=not_after).configure_cert(own)
+            contexts[stack.domain] = own
+
+        def choose(sock: ssl.SSLObject, server_name: str | None, _: ssl.SSLContext) -> None:
+            chosen = contexts.get((server_name or "").lower())
+            if chosen is not None:
+                sock.context = chosen
+
+        default.sni_callback = choose  # type: ignore[assignment]
 
     async def _serve_https(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await self._serve(reader, writer, self._https_answer)

@@ -170,6 +170,10 @@ async def screens_with_their_own_sandbox(names: list[str]) -> None:
 
         for path in await save_all_changeset_screenshots(HERE):
             print(path)
+    if not names or "fleet" in names:
+        from screenshots.fleet_shots import save_fleet_screenshots
+
+        print(*await save_fleet_screenshots(HERE), sep="\n")
 
 
 def main(names: list[str]) -> int:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.text import Text
 from textual import work
-from textual.app import App
 from textual.binding import Binding, BindingType
 
 from services.core.aws import AwsClients, caller_arn
@@ -17,28 +17,40 @@ from services.core.config import Profile
 from services.core.errors import ConsoleError
 from tui import runtime
 from tui.commands import ConsoleCommands
+from tui.fleet_nav import FleetNavigation
 from tui.handoff import SnapshotHandoff, SnapshotsHandedOff
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.help import HelpScreen
 from tui.worker_errors import ShowsWorkerFailures
 
 
-class TtesConsoleApp(ShowsWorkerFailures, App[int]):
+class TtesConsoleApp(ShowsWorkerFailures, FleetNavigation):
     """Keyboard-driven operations console for one TTES deployment."""
 
     CSS_PATH = "app.tcss"
     TITLE = "ttes-console"
-    COMMANDS = App.COMMANDS | {ConsoleCommands}
+    COMMANDS = FleetNavigation.COMMANDS | {ConsoleCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark,f1", "help", "Help"),
         Binding("s", "snapshots", "Snapshots"),
         Binding("c", "change_set", "Change set"),
         Binding("h", "host", "Host"),
+        Binding("F", "fleet", "Fleet"),
     ]
 
-    def __init__(self, profile: Profile, *, read_only: bool = False, clients: AwsClients | None = None) -> None:
+    def __init__(
+        self,
+        profile: Profile,
+        *,
+        read_only: bool = False,
+        clients: AwsClients | None = None,
+        fleet: Sequence[Profile] = (),
+        start_on_fleet: bool = False,
+    ) -> None:
         super().__init__()
+        self.fleet_profiles = tuple(fleet)  # every profile of the config, for the Fleet screen
+        self.start_on_fleet = start_on_fleet
         self.profile = profile
         self.read_only = read_only
         self.clients = clients or AwsClients(profile)
@@ -51,6 +63,10 @@ class TtesConsoleApp(ShowsWorkerFailures, App[int]):
         mode = "  [read-only]" if self.read_only else ""
         self.title = f"{self.profile.stack} · {self.profile.region}{mode}"
         self.sub_title = "AWS principal: …"
+        if self.start_on_fleet:
+            self.title = f"ttes-console · fleet{mode}"
+            self.action_fleet()
+            return
         self.push_screen(DashboardScreen(self.profile, self.clients, read_only=self.read_only))
         self.call_after_refresh(self.who_am_i)
 

@@ -18,6 +18,7 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("Change set", "app.change_set", "Plan, review and apply a stack update"),
     ("Host", "app.host", "The instance: facts, /tti, certificates, restart the service"),
     ("Why can't I SSH?", "app.doctor", "Ask AWS (read-only) what blocks SSH to the instance"),
+    ("Fleet", "app.fleet", "Every profile's stack and health; Enter opens one"),
     ("Help", "app.help", "Every key"),
 )
 

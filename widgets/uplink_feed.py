@@ -126,7 +126,7 @@ class UplinkFeedView(ScrollView, can_focus=True):
         Binding("down,j", "cursor(1)", "Down", show=False),
         Binding("pageup", "cursor(-20)", "Page up", show=False),
         Binding("pagedown", "cursor(20)", "Page down", show=False),
-        Binding("home,g", "home", "Oldest", show=False),
+        Binding("home", "home", "Oldest", show=False),  # g opens the pane's gateways view
         Binding("end,G", "end", "Newest", show=False),
         Binding("enter", "choose", "Open"),
     ]

@@ -30,6 +30,7 @@ class GatewayRx:
     snr: float | None = None
     channel_index: int | None = None
     time: str = ""
+    location: tuple[float, float] | None = None  # the gateway's latitude, longitude when it reports one
 
 
 @dataclass(frozen=True)
@@ -290,9 +291,21 @@ def _gateways(value: Any, r: _Reader) -> tuple[GatewayRx, ...]:
                 snr=r.number(entry, "snr", where),
                 channel_index=r.integer(entry, "channel_index", where),
                 time=r.text(entry, "time", where),
+                location=_location(entry.get("location")),
             )
         )
     return tuple(out)
+
+
+def _location(value: Any) -> tuple[float, float] | None:
+    """``rx_metadata[].location{latitude, longitude}``; anything else is no location (it is optional)."""
+    if not isinstance(value, dict):
+        return None
+    lat, lon = value.get("latitude"), value.get("longitude")
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (lat, lon)):
+        return None
+    latitude, longitude = float(lat), float(lon)  # type: ignore[arg-type]
+    return (latitude, longitude) if -90 <= latitude <= 90 and -180 <= longitude <= 180 else None
 
 
 def _timestamp(value: str, problems: list[str]) -> datetime | None:

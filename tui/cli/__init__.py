@@ -36,6 +36,7 @@ COMMANDS: dict[str, str] = {
     "timeline": "tui.cli.timeline_cmd",
     "report": "tui.cli.report_cmd",
     "host": "tui.cli.host_cmd",
+    "fleet": "tui.cli.fleet_cmd",
 }
 
 SUMMARIES: dict[str, str] = {
@@ -51,6 +52,7 @@ SUMMARIES: dict[str, str] = {
     "timeline": "what changed, all sources in time order",
     "report": "a Markdown hand-over of the last hours",
     "host": "the host's facts and /tti; host cat PATH; host restart --confirm STACK; host doctor",
+    "fleet": "every profile's stack and health; --discover finds TTES stacks",
 }
 
 EPILOG = """\
@@ -102,6 +104,8 @@ class _SuppressedDefaults:
         self._parser = parser
 
     def add_argument(self, *names: str, **kwargs: object) -> None:
+        if any(name in self._parser._option_string_actions for name in names):
+            return  # the command gives that option its own meaning (fleet's repeatable --aws-profile)
         kwargs["default"] = argparse.SUPPRESS
         kwargs.pop("help", None)
         self._parser.add_argument(*names, help=argparse.SUPPRESS, **kwargs)  # type: ignore[arg-type]

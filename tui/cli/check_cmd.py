@@ -2,6 +2,7 @@
 
 Exit codes follow the Nagios plugin convention: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the
 worst check decides; a check that could not run counts as UNKNOWN, worse than a WARNING).
+With --all: every profile of the config, one line (or JSON object) per stack, the worst exit code.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help='one JSON document: {"status": …, "checks": [{"name", "status", "summary", "details"}]}',
     )
+    parser.add_argument(
+        "--all", action="store_true", help="every profile of the config, one line (or JSON object) per stack"
+    )
 
 
 def plain_line(result: CheckResult) -> str:
@@ -32,6 +36,10 @@ def plain_line(result: CheckResult) -> str:
 
 
 async def run(args: argparse.Namespace, session: Session) -> int:
+    if getattr(args, "all", False):
+        from tui.cli.check_all import run_all
+
+        return await run_all(args, session)
     results = await run_checks(session.profile)
     await keep_history(session.profile, results)
     overall = worst([r.status for r in results])

@@ -53,8 +53,10 @@ def run_interactive(args: argparse.Namespace) -> int:
     require_terminal()
     with session_for(args) as session:
         from tui.app import TtesConsoleApp
+        from tui.fleet_start import fleet_start
 
-        app = TtesConsoleApp(session.profile, read_only=session.read_only)
+        fleet, start_on_fleet = fleet_start(session.config_path, args.profile)
+        app = TtesConsoleApp(session.profile, read_only=session.read_only, fleet=fleet, start_on_fleet=start_on_fleet)
         return asyncio.run(_run_until_ended(app))
 
 

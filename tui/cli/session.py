@@ -6,6 +6,7 @@ import argparse
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from services.core.config import Overrides, Profile, load_profile
 from services.core.errors import ConfigError
@@ -17,6 +18,7 @@ class Session:
 
     profile: Profile
     read_only: bool = False
+    config_path: Path | None = None  # the file the profile came from (None: the default location)
 
 
 def overrides_from(args: argparse.Namespace) -> Overrides:
@@ -43,14 +45,14 @@ def require_sandbox_extra() -> None:
 def session_for(args: argparse.Namespace) -> Iterator[Session]:
     """Resolve the session; with ``--demo`` first start the simulated deployment beside us."""
     if not args.demo:
-        yield Session(load_profile(args.config, overrides_from(args)), read_only=args.read_only)
+        yield Session(load_profile(args.config, overrides_from(args)), read_only=args.read_only, config_path=args.config)
         return
     from sandbox.process import SandboxProcess
 
     with SandboxProcess(scenarios=args.demo_scenario) as sandbox, sandbox.credentials_in_environment():
         # The sandbox accepts its own credentials only: the launcher puts them where boto3 looks.
         profile = load_profile(sandbox.config_path, overrides_from(args), environ={})
-        yield Session(profile, read_only=args.read_only)
+        yield Session(profile, read_only=args.read_only, config_path=sandbox.config_path)
 
 
 @asynccontextmanager

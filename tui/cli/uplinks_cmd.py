@@ -23,9 +23,11 @@ from services.health.iot_check import telemetry_enabled, telemetry_off_sentence
 from services.stack.model import load_stack
 from services.uplinks.devices import DeviceTracker, Seen
 from services.uplinks.feed import UplinkFeed, silence_hint
+from services.uplinks.gateways import GatewayTracker
 from services.uplinks.parse import Uplink, uplink_as_json
 from tui.cli.batch_output import BatchOutput
 from tui.cli.session import Session
+from tui.cli.uplinks_gateways import Discard, print_gateways
 
 # A closed pipe (`… | head`) ends the command quietly, as it does other Unix filters.
 STREAMS_TO_STDOUT = True
@@ -37,6 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--count", metavar="N", type=int, help="stop after N uplinks")
     parser.add_argument("--seconds", metavar="S", type=float, help="stop after S seconds")
     parser.add_argument("--json", action="store_true", help="NDJSON, one uplink per line")
+    parser.add_argument(
+        "--gateways", action="store_true", help="no uplink lines: a summary per gateway when the feed stops"
+    )
 
 
 def plain_line(uplink: Uplink, gap: int | None, seen: Seen) -> str:
@@ -79,7 +84,8 @@ async def run(args: argparse.Namespace, session: Session) -> int:
     await _telemetry_check(session)
     tracker = DeviceTracker()
     duplicates = 0
-    output = BatchOutput(args.count)
+    gateways = GatewayTracker() if args.gateways else None
+    output = BatchOutput(args.count, out=Discard() if gateways is not None else None)
     if not args.json:
         print("connecting…", file=sys.stderr, flush=True)
     async with UplinkFeed(session.profile, app=args.app, device=args.device) as feed:
@@ -108,6 +114,8 @@ async def run(args: argparse.Namespace, session: Session) -> int:
                 if obs.seen is Seen.DUPLICATE:
                     duplicates += 1
                     continue
+                if gateways is not None:
+                    gateways.observe(uplink)
                 if args.json:
                     line = safe_json(uplink_as_json(uplink, obs.gap))
                 else:
@@ -118,6 +126,8 @@ async def run(args: argparse.Namespace, session: Session) -> int:
             if output.done:
                 break
         dropped = feed.dropped
+    if gateways is not None:
+        print_gateways(gateways, args.json)
     if dropped:
         print(f"ttes-console: {dropped} uplinks were dropped because output could not keep up.", file=sys.stderr)
     if duplicates and not args.json:

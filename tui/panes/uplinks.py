@@ -29,9 +29,11 @@ from services.uplinks.feed import (
     UplinkFeed,
     silence_hint,
 )
+from services.uplinks.gateways import GatewayTracker
 from services.uplinks.parse import Uplink, export_record, uplink_as_json
-from tui.panes import Pane
+from tui.panes import Pane, uplink_gateways
 from widgets.device_table import DeviceRow, DeviceTable
+from widgets.gateway_table import GatewayTable
 from widgets.uplink_detail import UplinkDetail
 from widgets.uplink_feed import ITEM_OVERHEAD, FeedLine, UplinkFeedView
 
@@ -101,7 +103,7 @@ def device_row(s: DeviceSummary, now: float) -> DeviceRow:
     )
 
 
-class UplinksPane(Pane):
+class UplinksPane(uplink_gateways.GatewaysView, Pane):
     """Subscribes to the uplink topic and shows it live; the feed keeps running while other tabs show."""
 
     DEFAULT_CSS = """
@@ -120,6 +122,7 @@ class UplinksPane(Pane):
         Binding("space", "toggle_pause", "Pause"),
         Binding("slash", "filter", "Filter"),
         Binding("v", "toggle_devices", "Devices"),
+        Binding("g", "toggle_gateways", "Gateways"),
         Binding("escape", "back", "Back", show=False),
         Binding("ctrl+s", "export", "Export"),
     ]
@@ -141,6 +144,7 @@ class UplinksPane(Pane):
         self.autostart = autostart
         self.silence_after = silence_after
         self.tracker = DeviceTracker()
+        self.gateways = GatewayTracker()
         self.status: FeedStatus | None = None
         self.state = "idle"
         self.problem = ""
@@ -165,12 +169,14 @@ class UplinksPane(Pane):
                 id="uplinks-feed",
             )
             yield DeviceTable(id="uplinks-devices")
+            yield GatewayTable(id="uplinks-gateways")
             yield UplinkDetail(id="uplinks-detail")
             yield Static("", id="uplinks-message")
 
     def on_mount(self) -> None:
         self.set_interval(0.5, self._refresh_header)
         self.set_interval(1.0, self._refresh_devices)
+        self.set_interval(1.0, self._refresh_gateways)
         if self.autostart:
             self.start_feed()
         self._refresh_header()
@@ -239,6 +245,7 @@ class UplinksPane(Pane):
             if obs.seen is Seen.DUPLICATE:
                 self.duplicates += 1  # a QoS 1 redelivery after a reconnect: already on screen
                 continue
+            self.gateways.observe(uplink)
             lines.append((uplink, obs))
         self.total += len(lines)
         self._arrivals.append((now, len(lines)))
@@ -363,7 +370,9 @@ class UplinksPane(Pane):
         if field.has_class("-shown"):
             field.remove_class("-shown")
         switcher = self.query_one(ContentSwitcher)
-        if switcher.current in ("uplinks-detail", "uplinks-devices"):
+        if self.gateway_devices_closed():
+            return
+        if switcher.current in ("uplinks-detail", "uplinks-devices", "uplinks-gateways"):
             switcher.current = "uplinks-feed"
             self.query_one(UplinkFeedView).focus()
 

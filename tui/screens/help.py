@@ -25,10 +25,12 @@ SOURCES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("Snapshots (s)", (("tui.screens.snapshots", "SnapshotScreen"),)),
     ("Change set (c)", (("tui.screens.changeset", "ChangeSetScreen"),)),
     ("Host (h)", (("tui.screens.host", "HostScreen"),)),
+    ("Fleet (F)", (("tui.screens.fleet", "FleetScreen"),)),
 )
 EXTRA = {
     "Everywhere": (("ctrl+p", "command palette"), ("tab", "next pane")),
     "Health": (("enter", "everything the check saw (certificate chain, every resolver)"), ("r", "check again now")),
+    "Fleet (F)": (("enter", "open that stack's dashboard (in place of the current one)"),),
 }
 
 
