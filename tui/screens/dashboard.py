@@ -55,13 +55,14 @@ class DashboardBody(Vertical):
             health.border_title = "Health"
             yield health
         with TabbedContent(id="lower", initial="tab-events"):
-            with TabPane("Journal", id="tab-journal"):
+            # The number key of each tab is in its label (5 is kept for the Timeline tab).
+            with TabPane("1 Journal", id="tab-journal"):
                 yield JournalPane(profile, read_only=read_only, id="journal")
-            with TabPane("Uplinks", id="tab-uplinks"):
+            with TabPane("2 Uplinks", id="tab-uplinks"):
                 yield UplinksPane(profile, read_only=read_only, id="uplinks")
-            with TabPane("Events", id="tab-events"):
+            with TabPane("3 Events", id="tab-events"):
                 yield EventsPane(profile, clients=self.clients, read_only=read_only, id="events")
-            with TabPane("Metrics", id="tab-metrics"):
+            with TabPane("4 Metrics", id="tab-metrics"):
                 yield MetricsPane(profile, read_only=read_only, id="metrics")
 
 
@@ -74,13 +75,17 @@ class DashboardScreen(Screen[None]):
         Binding("2", "show_tab('uplinks')", "Uplinks", show=False),
         Binding("3", "show_tab('events')", "Events", show=False),
         Binding("4", "show_tab('metrics')", "Metrics", show=False),
+        Binding("E", "newest_error", "Newest error", show=False),
     ]
+    # Which tab the lower area opens on when a check fails: the place that shows why.
+    TAB_FOR_FAILING_CHECK: ClassVar[dict[str, str]] = {"service": "journal", "iot": "uplinks"}
 
     def __init__(self, profile: Profile, clients: AwsClients, *, read_only: bool = False) -> None:
         super().__init__()
         self.profile = profile
         self.clients = clients
         self.read_only = read_only
+        self.tab_chosen = False  # the operator picked a tab: failures no longer move the lower area
 
     def compose(self) -> ComposeResult:
         # The first frame is light; the panes follow once it is on screen (see build()).
@@ -94,6 +99,9 @@ class DashboardScreen(Screen[None]):
             return
         await self.mount(DashboardBody(self.profile, self.clients, read_only=self.read_only), after="#opening")
         await self.query_one("#opening").remove()
+        from tui.panes.health import HealthPane
+
+        self.query_one(HealthPane).focus_content()  # worst first: the line to read is under the cursor
         self.load()
 
     def action_refresh(self) -> None:
@@ -104,10 +112,39 @@ class DashboardScreen(Screen[None]):
             pane.reload()
 
     def action_show_tab(self, tab: str) -> None:
+        self.tab_chosen = True
+        self.show_tab(tab)
+
+    def show_tab(self, tab: str) -> None:
         from textual.widgets import TabbedContent
 
         for tabs in self.query("#lower").results(TabbedContent):
             tabs.active = f"tab-{tab}"
+
+    def action_newest_error(self) -> None:
+        """``E`` from anywhere on the dashboard: the journal, on its newest error (or the first to come)."""
+        from tui.panes.journal import JournalPane
+
+        self.action_show_tab("journal")
+        for pane in self.query(JournalPane):
+            pane.view.focus()
+            pane.view.action_newest_error()
+
+    def on_health_pane_verdict_changed(self, event: HealthPane.VerdictChanged) -> None:
+        """A failing state changes the header (colour and what is wrong) and opens the tab that shows why."""
+        from textual.widgets import Header
+
+        header = self.query_one(Header)
+        for status in ("critical", "warn", "unknown"):
+            header.set_class(event.status == status, f"-{status}")
+        self.sub_title = event.summary if event.status in ("critical", "warn", "unknown") else None
+        if self.tab_chosen:
+            return
+        for name in event.failing:
+            tab = self.TAB_FOR_FAILING_CHECK.get(name)
+            if tab is not None:
+                self.show_tab(tab)
+                return
 
     @work(exclusive=True, group="stack")
     async def load(self) -> None:
