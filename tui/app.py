@@ -67,6 +67,18 @@ class TtesConsoleApp(App[int]):
             return
         self.sub_title = self.principal
 
+    async def action_quit(self) -> None:
+        """``q``: quit, unless a screen below still owns a change set: that screen asks first."""
+        from tui.screens.changeset import ChangeSetScreen
+
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, ChangeSetScreen) and screen.owned_change_set() is not None:
+                while self.screen is not screen:
+                    self.pop_screen()
+                screen.action_quit_asking()
+                return
+        self.exit()
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())

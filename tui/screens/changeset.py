@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -35,7 +35,7 @@ from services.core.config import Profile
 from services.core.errors import ConsoleError
 from tui.panes.events import event_rows
 from tui.screens.changeset_view import change_rows, failures_text, param_fields, result_text
-from widgets.changes_form import ParameterForm
+from widgets.changes_form import FormInput, ParameterForm
 from widgets.changes_table import ChangesTable
 from widgets.event_table import EventTable
 
@@ -67,6 +67,7 @@ class ChangeSetScreen(Screen[None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back (deletes the change set unless kept)"),
+        Binding("q", "quit_asking", "Quit"),
         Binding("k", "keep", "Keep change set"),
         Binding("s", "snapshots", "Snapshots"),
     ]
@@ -88,6 +89,8 @@ class ChangeSetScreen(Screen[None]):
         self.executed = False
         self.progress: UpdateProgress | None = None
         self.follow_interval = FOLLOW_INTERVAL
+        # Keys typed while the parameters load, replayed in order once the form has the focus.
+        self.typeahead: list[events.Key] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -105,8 +108,10 @@ class ChangeSetScreen(Screen[None]):
                 with Horizontal(classes="buttons"):
                     yield Button("Next: parameters", id="to-params", variant="primary")
             with Vertical(id="step-2"):
-                yield Static("Changed values are highlighted. Leave hidden (no-echo) values empty to keep them.",
+                yield Static("Type part of a parameter's name, Enter edits it; Enter in a value creates the change "
+                             "set. Hidden (no-echo) values stay as they are unless you choose to set them.",
                              classes="lead")
+                yield FormInput(placeholder="find a parameter by name", id="param-find", on_enter=self.form_enter)
                 yield Vertical(id="form-slot")
                 with Horizontal(classes="buttons"):
                     yield Button("Create change set and review", id="to-review", variant="primary")
@@ -159,6 +164,8 @@ class ChangeSetScreen(Screen[None]):
     def _focus_step(self) -> None:
         # Keys must reach this step, not a widget of a step that is now hidden.
         container = self.query_one(f"#step-{self.step}")
+        if self.focused is not None and container in self.focused.ancestors:
+            return  # already there (the parameter form focuses itself before it is shown)
         target = next((w for w in container.query("*") if w.focusable), None)
         if target is not None:
             target.focus()
@@ -187,6 +194,10 @@ class ChangeSetScreen(Screen[None]):
         except (OSError, ValueError) as exc:
             self.set_status(f"Cannot use that template: {getattr(exc, 'strerror', None) or exc}.", "error")
             return
+        if self.typeahead is not None:
+            return  # already loading
+        self.typeahead = []
+        self.set_focus(None)  # keys come to the screen (on_key) and wait for the form
         self.load_parameters()
 
     @work(exclusive=True, group="changeset")
@@ -196,16 +207,54 @@ class ChangeSetScreen(Screen[None]):
             self.base = await prepare_update(self.clients, {}, template_body=self.template_body,
                                              template_url=self.template_url)
         except ConsoleError as exc:
+            self.typeahead = None
             self.set_status(str(exc), "error")
+            self._focus_step()
             return
         handoff: dict[str, str] = dict(getattr(self.app, "snapshot_handoff", {}) or {})
         slot = self.query_one("#form-slot", Vertical)
         await slot.remove_children()
-        await slot.mount(ParameterForm(param_fields(self.base, handoff), id="form"))
+        await slot.mount(ParameterForm(param_fields(self.base, handoff), on_enter=self.form_enter, id="form"))
         prefilled = [k for k in handoff if self.base.stack.parameter(k) is not None or
                      any(p.key == k for p in self.base.declared)]
         self.set_status("Pre-filled from the snapshot screen: " + ", ".join(prefilled) if prefilled else "")
+        self.query_one("#param-find", Input).value = ""
         self.show_step(2)
+        self.set_focus(self.query_one("#param-find", Input))  # now, not after a refresh: keys follow it
+        # What was typed while loading goes to the find box's queue, ahead of anything typed later.
+        keys, self.typeahead = self.typeahead or [], None
+        for key in keys:
+            self.query_one("#param-find", Input).post_message(events.Key(key.key, key.character))
+
+    # --- keys of the parameter form ----------------------------------------------------------
+
+    def on_key(self, event: events.Key) -> None:
+        """While the parameters load, keep what is typed (esc still leaves)."""
+        if self.typeahead is not None and event.key != "escape":
+            event.stop()
+            event.prevent_default()
+            self.typeahead.append(event)
+
+    def form_enter(self, field: FormInput) -> None:
+        """Enter in the find box edits the best match; Enter in a value creates the change set."""
+        if field.id == "param-find":
+            row = self.query_one("#form", ParameterForm).show_matching(field.value)
+            if row is None:
+                self.set_status(f"No parameter name contains {field.value!r}.", "error")
+                return
+            self.set_status("")
+            target = row.target()
+            self.set_focus(target)
+            if isinstance(target, Input):
+                target.select_all()  # what is typed next replaces the value
+            row.scroll_visible(animate=False)
+        else:
+            self.to_review()
+
+    @on(Input.Changed, "#param-find")
+    def _find_typed(self, event: Input.Changed) -> None:
+        for form in self.query("#form").results(ParameterForm):
+            form.show_matching(event.value)
 
     # --- step 2 → 3 -------------------------------------------------------------------------
 
@@ -373,6 +422,28 @@ class ChangeSetScreen(Screen[None]):
     def keep_pressed(self) -> None:
         self.action_keep()
 
+    def owned_change_set(self) -> str | None:
+        """The change set this screen created and would leave behind in CloudFormation, if any."""
+        if self.plan is not None and not self.kept and not self.executed:
+            return self.plan.name
+        return None
+
+    def action_quit_asking(self) -> None:
+        """``q``: quit, but never silently leave a created change set behind (delete is the default)."""
+        plan = self.plan
+        if plan is None or self.owned_change_set() is None:
+            self.app.exit()
+            return
+        from tui.screens.leave_changeset import LeaveChangeSetScreen
+
+        def answered(choice: str | None) -> None:
+            if choice == "delete":
+                self.discard_and_leave(quit_app=True)
+            elif choice == "keep":
+                self.app.exit()
+
+        self.app.push_screen(LeaveChangeSetScreen(plan.name, plan.verdict), answered)
+
     def action_back(self) -> None:
         if self.plan is not None and not self.kept and not self.executed:
             self.discard_and_leave()
@@ -380,11 +451,17 @@ class ChangeSetScreen(Screen[None]):
             self.app.pop_screen()
 
     @work(exclusive=True, group="changeset")
-    async def discard_and_leave(self) -> None:
+    async def discard_and_leave(self, quit_app: bool = False) -> None:
         plan: Any = self.plan
         try:
             await delete_change_set(self.clients, plan.name, read_only=self.read_only)
         except ConsoleError as exc:
+            if quit_app:  # stay: quitting now would leave the change set behind after all
+                self.set_status(f"Could not delete {plan.name}: {exc} The console stays open.", "error")
+                return
             self.app.notify(f"Could not delete {plan.name}: {exc}", severity="warning")
         self.plan = None
-        self.app.pop_screen()
+        if quit_app:
+            self.app.exit()
+        else:
+            self.app.pop_screen()
