@@ -8,8 +8,7 @@ operator unlocks one explicitly ("Set new value") and it stays unchanged unless 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rich.text import Text
