@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import App
@@ -23,7 +23,7 @@ class TtesConsoleApp(App[int]):
 
     CSS_PATH = "app.tcss"
     TITLE = "ttes-console"
-    COMMANDS = App.COMMANDS | {ConsoleCommands}
+    COMMANDS: ClassVar[set[Any]] = {ConsoleCommands}  # the console's first, then Textual's (tui.commands)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark,f1", "help", "Help"),

@@ -60,14 +60,14 @@ class JournalView(ScrollView, can_focus=True):
         Binding("down,j", "cursor(1)", "Down", show=False),
         Binding("pageup", "page(-1)", "Page up", show=False),
         Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home,g", "home", "Top", show=False),
+        Binding("home", "home", "Top", show=False),  # g is the gateways view's key
         Binding("end,G", "end", "End/follow", show=False),
         # The footer shows the few keys of an incident; every key is on the help screen (?).
         Binding("E", "newest_error", "Newest error"),
-        Binding("e", "older_error", "Older error"),
+        Binding("e", "older_error", "Older error", show=False),
         Binding("ctrl+e", "newer_error", "Newer error", show=False),
         Binding("space", "toggle_follow", "Pause"),
-        Binding("l", "cycle_level", "Level"),
+        Binding("l", "cycle_level", "Level", show=False),
         Binding("slash", "ask('filter')", "Filter"),
         Binding("f", "ask('search')", "Find", show=False),
         Binding("w", "toggle_wrap", "Wrap", show=False),

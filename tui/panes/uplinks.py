@@ -62,7 +62,7 @@ class UplinksPane(Pane):
         Binding("slash", "filter", "Filter"),
         Binding("v", "toggle_devices", "Devices"),
         Binding("escape", "back", "Back", show=False),
-        Binding("ctrl+s", "export", "Export"),
+        Binding("ctrl+s", "export", "Export", show=False),
     ]
 
     def __init__(

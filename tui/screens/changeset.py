@@ -140,7 +140,7 @@ class ChangeSetScreen(Screen[None]):
                 yield EventTable(id="events")
                 yield Static(id="failures")
                 yield Static(id="result")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.show_step(1)

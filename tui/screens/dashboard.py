@@ -91,7 +91,7 @@ class DashboardScreen(Screen[None]):
         # The first frame is light; the panes follow once it is on screen (see build()).
         yield Header()
         yield Static(f"Opening {self.profile.stack} in {self.profile.region}…", id="opening")
-        yield Footer()
+        yield Footer(compact=True)
 
     async def build(self) -> None:
         """Mount the panes, then load the stack (the first AWS call imports boto3)."""
