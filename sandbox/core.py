@@ -12,7 +12,7 @@ import asyncio
 import dataclasses
 import logging
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -83,6 +83,15 @@ class SandboxPart(Protocol):
         ...
 
 
+PART_NAMES = {
+    "AwsPart": "AWS (moto: CloudFormation, RDS, ElastiCache, IoT, CloudWatch)",
+    "DnsPart": "DNS for the domain",
+    "WebPart": "HTTPS with the sandbox CA's certificate",
+    "SshPart": "SSH with the service journal",
+    "MqttPart": "AWS IoT broker (MQTT) and the uplink simulator",
+}
+
+
 def _stages() -> list[list[SandboxPart]]:
     """Parts started together, stage after stage: MQTT's metrics need the AWS part's endpoint."""
     from sandbox.aws import AwsPart
@@ -97,7 +106,9 @@ def _stages() -> list[list[SandboxPart]]:
 class Sandbox:
     """A whole simulated TTES deployment on loopback."""
 
-    def __init__(self, workdir: Path, scenarios: Sequence[str] = ()) -> None:
+    def __init__(
+        self, workdir: Path, scenarios: Sequence[str] = (), progress: Callable[[str], None] | None = None
+    ) -> None:
         unknown = sorted(set(scenarios) - set(SCENARIOS))
         if unknown:
             raise ValueError(f"unknown scenario(s): {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
@@ -105,6 +116,7 @@ class Sandbox:
         self.ctx = SandboxContext(workdir=workdir, scenarios=frozenset(scenarios))
         self._parts: list[SandboxPart] = []
         self.profile: Profile | None = None
+        self._progress = progress  # told each part's name as it comes up (the demo shows them)
 
     @property
     def environ(self) -> dict[str, str]:
@@ -120,6 +132,9 @@ class Sandbox:
                 for outcome in outcomes:
                     if isinstance(outcome, BaseException):
                         raise outcome
+                if self._progress is not None:
+                    for part in stage:
+                        self._progress(PART_NAMES.get(type(part).__name__, type(part).__name__))
         except BaseException:
             await self.aclose()
             raise

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -40,16 +40,29 @@ class SandboxProcess:
         self.stop()
 
     def start(self) -> None:
+        self.launch()
+        self.wait_ready()
+
+    def launch(self) -> None:
+        """Start ``python -m sandbox`` and return at once (:meth:`wait_ready` waits for its profile)."""
         cmd = [sys.executable, "-m", "sandbox", "--write-config", str(self.config_path), "--workdir", str(self.workdir)]
         cmd.append("--exit-with-parent")
         for name in self.scenarios:
             cmd += ["--scenario", name]
+        self.workdir.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("wb") as log:
             self._proc = subprocess.Popen(
                 cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
+
+    def wait_ready(self, progress: Callable[[str], None] | None = None) -> None:
+        """Block until the profile is written; ``progress`` hears each part as it comes up."""
+        assert self._proc is not None, "launch() first"
+        told = 0
         deadline = time.monotonic() + START_TIMEOUT
         while not self.config_path.exists():
+            if progress is not None:
+                told = self._tell(progress, told)
             if self._proc.poll() is not None:
                 tail = self.log_path.read_text(errors="replace").strip().splitlines()[-1:]
                 why = tail[0] if tail else "no output"
@@ -58,7 +71,18 @@ class SandboxProcess:
                 self.stop()
                 raise ConsoleError(f"The simulated deployment did not start within {START_TIMEOUT:.0f} s.")
             time.sleep(0.02)
+        if progress is not None:
+            self._tell(progress, told)
         self.environ = read_env_file(env_path_for(self.config_path))
+
+    def _tell(self, progress: Callable[[str], None], told: int) -> int:
+        try:
+            lines = [line for line in self.log_path.read_text(errors="replace").splitlines() if line.startswith("ready: ")]
+        except OSError:
+            return told
+        for line in lines[told:]:
+            progress(line.removeprefix("ready: "))
+        return max(told, len(lines))
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import App
@@ -16,6 +16,9 @@ from tui import heap
 from tui.commands import ConsoleCommands
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.help import HelpScreen
+
+if TYPE_CHECKING:
+    from tui.screens.starting import Opening
 
 
 class TtesConsoleApp(App[int]):
@@ -31,24 +34,58 @@ class TtesConsoleApp(App[int]):
         Binding("c", "change_set", "Change set"),
     ]
 
-    def __init__(self, profile: Profile, *, read_only: bool = False, clients: AwsClients | None = None) -> None:
+    def __init__(
+        self,
+        profile: Profile | None,
+        *,
+        read_only: bool = False,
+        clients: AwsClients | None = None,
+        opening: Opening | None = None,
+    ) -> None:
+        """``profile`` None with ``opening``: draw the frame at once and get the profile from ``opening``
+        (the demo starting its simulated deployment), in a thread, while the frame shows its progress."""
         super().__init__()
-        self.profile = profile
+        if profile is None and opening is None:
+            raise ValueError("a profile, or a way to open one")
+        self.profile: Profile = profile  # type: ignore[assignment]  # set by open_profile() otherwise
+        self.opening = opening
         self.read_only = read_only
-        self.clients = clients or AwsClients(profile)
+        self.clients: AwsClients = clients or (AwsClients(profile) if profile is not None else None)  # type: ignore[assignment]
         # Filled by the snapshot screen, read by the change-set screen: template parameter -> value.
         self.snapshot_handoff: dict[str, str] = {}
         self.principal = ""
 
     def on_mount(self) -> None:
         heap.tune()
+        if self.profile is None and self.opening is not None:
+            from tui.screens.starting import StartingScreen
+
+            self.title = "ttes-console · simulated deployment"
+            self.sub_title = "starting…"
+            self.push_screen(StartingScreen(self.opening))
+            return
+        self._show_dashboard()
+
+    def _show_dashboard(self) -> None:
         mode = "  [read-only]" if self.read_only else ""
         self.title = f"{self.profile.stack} · {self.profile.region}{mode}"
         self.sub_title = "AWS principal: …"
         self.push_screen(DashboardScreen(self.profile, self.clients, read_only=self.read_only))
         self.call_after_refresh(self.who_am_i)
 
+    async def open_profile(self, profile: Profile) -> None:
+        """The profile is known now (the demo's sandbox is up): replace the start-up frame by the dashboard."""
+        self.profile = profile
+        self.clients = AwsClients(profile)
+        self.pop_screen()
+        self._show_dashboard()
+        await self._build_dashboard()
+
     async def on_ready(self) -> None:
+        if isinstance(self.screen, DashboardScreen):
+            await self._build_dashboard()
+
+    async def _build_dashboard(self) -> None:
         # The first frame is rendered; give the driver's writer thread a moment to put it on the
         # terminal (building the panes holds the GIL for a while), then build them behind it.
         await asyncio.sleep(0.03)

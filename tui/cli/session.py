@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from services.core.config import Overrides, Profile, load_profile
+
+if TYPE_CHECKING:
+    from sandbox.process import SandboxProcess
 
 
 @dataclass(frozen=True)
@@ -32,12 +36,19 @@ def session_for(args: argparse.Namespace) -> Iterator[Session]:
     from sandbox.process import SandboxProcess
 
     with SandboxProcess(scenarios=args.demo_scenario) as sandbox:
-        # The sandbox accepts its own credentials only; ambient AWS settings would point elsewhere.
-        for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
-            os.environ.pop(key, None)
-        os.environ.update(sandbox.environ)
-        profile = load_profile(sandbox.config_path, overrides_from(args), environ={})
-        yield Session(profile, read_only=args.read_only)
+        yield Session(demo_profile(sandbox, args), read_only=args.read_only)
+
+
+def demo_profile(
+    sandbox: SandboxProcess, args: argparse.Namespace, progress: Callable[[str], None] | None = None
+) -> Profile:
+    """Wait for a launched sandbox (``progress`` hears its parts come up); its profile and credentials."""
+    sandbox.wait_ready(progress)
+    # The sandbox accepts its own credentials only; ambient AWS settings would point elsewhere.
+    for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
+        os.environ.pop(key, None)
+    os.environ.update(sandbox.environ)
+    return load_profile(sandbox.config_path, overrides_from(args), environ={})
 
 
 @asynccontextmanager
