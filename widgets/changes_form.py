@@ -102,7 +102,7 @@ class ParameterRow(Vertical):
                     options.insert(0, (start, start))
                 yield Select(options, value=start, allow_blank=False, id=f"value-{f.key}")
             else:
-                placeholder = "(unchanged, hidden)" if f.no_echo else ""
+                placeholder = "(unchanged, hidden)" if f.no_echo else "(empty: not set)"
                 locked = f.no_echo and f.prefill is None
                 yield FormInput(
                     start,

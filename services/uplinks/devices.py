@@ -16,8 +16,8 @@ TREND_POINTS = 40
 RECENT_FCNTS = 32  # remembered per device to recognise redelivered (duplicate) uplinks
 INTERVAL_SAMPLES = 16
 SILENT_FACTOR = 3.0
-SILENT_MIN_INTERVALS = 3  # a device is called silent only once its own rhythm is known
-HISTORY_MIN_SILENT = 30.0  # seconds: a device from an earlier run is not called silent sooner
+SILENT_MIN_INTERVALS = 5  # a device is called silent only once its own rhythm is known
+SILENT_FLOOR = 30.0  # seconds: never sooner (a device that talks every second pauses for a few at times)
 
 
 class Seen(Enum):
@@ -206,7 +206,7 @@ class DeviceTracker:
             # overdue by its own rhythm (or by an hour, when that rhythm was never learnt).
             # Overdue already when the console started, or overdue since while it listened (a feed still
             # connecting hears nobody, so the listening counts too).
-            overdue = max(SILENT_FACTOR * usual, HISTORY_MIN_SILENT) if usual else 3600.0
+            overdue = max(SILENT_FACTOR * usual, SILENT_FLOOR) if usual else 3600.0
             before = self.started_at - dev.last_seen > overdue
             silent = before or (now - dev.last_seen > overdue and now - self.started_at > overdue)
         else:
@@ -214,7 +214,7 @@ class DeviceTracker:
                 len(dev.intervals) >= SILENT_MIN_INTERVALS
                 and usual is not None
                 and usual > 0
-                and now - dev.last_seen > SILENT_FACTOR * usual
+                and now - dev.last_seen > max(SILENT_FACTOR * usual, SILENT_FLOOR)
             )
         return DeviceSummary(
             application_id=dev.app,

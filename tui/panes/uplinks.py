@@ -306,6 +306,12 @@ class UplinksPane(Pane):
         switcher.current = "uplinks-feed" if switcher.current == "uplinks-devices" else "uplinks-devices"
         self._refresh_devices()
 
+    def show_devices(self) -> None:
+        """The devices view (not a toggle: the dashboard's ``v`` always lands here)."""
+        if self.query_one(ContentSwitcher).current != "uplinks-devices":
+            self.action_toggle_devices()
+        self.query_one(DeviceTable).focus()
+
     def action_back(self) -> None:
         field = self.query_one("#uplinks-filter", Input)
         if field.has_class("-shown"):

@@ -66,8 +66,9 @@ class ChangeSetScreen(Screen[None]):
     ChangeSetScreen #result { height: auto; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back (deletes the change set unless kept)"),
+        Binding("escape", "back", "Back (deletes it)"),  # the change set, unless kept
         Binding("q", "quit_asking", "Quit"),
+        Binding("enter", "next_step", "Next", show=False),  # before any field has the focus (typed ahead)
         Binding("k", "keep", "Keep change set"),
         Binding("s", "snapshots", "Snapshots"),
     ]
@@ -108,8 +109,7 @@ class ChangeSetScreen(Screen[None]):
                 with Horizontal(classes="buttons"):
                     yield Button("Next: parameters", id="to-params", variant="primary")
             with Vertical(id="step-2"):
-                yield Static("Type part of a parameter's name, Enter edits it; Enter in a value creates the change "
-                             "set. Hidden (no-echo) values stay as they are unless you choose to set them.",
+                yield Static("Type part of a name, Enter edits it; Enter in a value creates the change set.",
                              classes="lead")
                 yield FormInput(placeholder="find a parameter by name", id="param-find", on_enter=self.form_enter)
                 yield Vertical(id="form-slot")
@@ -144,6 +144,7 @@ class ChangeSetScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.show_step(1)
+        self.set_focus(self.query_one("#to-params", Button))  # now: an Enter typed ahead goes on
         if self.read_only:
             self.set_status("Read-only: change sets can be reviewed here but not created or executed "
                             "(the console runs with --read-only).", "error")
@@ -156,7 +157,7 @@ class ChangeSetScreen(Screen[None]):
         line = Text()
         for n, name in enumerate(STEPS, start=1):
             if n > 1:
-                line.append("  ›  ", style="dim")
+                line.append(" › ", style="dim")  # all six fit in 80 columns
             line.append(f"{n} {name}", style="bold reverse" if n == step else ("" if n < step else "dim"))
         self.query_one("#steps", Static).update(line)
         self.call_after_refresh(self._focus_step)
@@ -166,6 +167,9 @@ class ChangeSetScreen(Screen[None]):
         container = self.query_one(f"#step-{self.step}")
         if self.focused is not None and container in self.focused.ancestors:
             return  # already there (the parameter form focuses itself before it is shown)
+        if self.step == 1:  # the current template is chosen already: Enter goes on to the parameters
+            self.query_one("#to-params", Button).focus()
+            return
         target = next((w for w in container.query("*") if w.focusable), None)
         if target is not None:
             target.focus()
@@ -234,6 +238,14 @@ class ChangeSetScreen(Screen[None]):
             event.stop()
             event.prevent_default()
             self.typeahead.append(event)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_step":
+            return self.step == 1 and self.typeahead is None
+        return True
+
+    def action_next_step(self) -> None:
+        self.to_params()
 
     def form_enter(self, field: FormInput) -> None:
         """Enter in the find box edits the best match; Enter in a value creates the change set."""

@@ -76,6 +76,7 @@ class DashboardScreen(Screen[None]):
         Binding("3", "show_tab('events')", "Events", show=False),
         Binding("4", "show_tab('metrics')", "Metrics", show=False),
         Binding("E", "newest_error", "Newest error", show=False),
+        Binding("v", "devices", "Devices", show=False),
     ]
     # Which tab the lower area opens on when a check fails: the place that shows why.
     TAB_FOR_FAILING_CHECK: ClassVar[dict[str, str]] = {"service": "journal", "iot": "uplinks"}
@@ -129,6 +130,14 @@ class DashboardScreen(Screen[None]):
         for pane in self.query(JournalPane):
             pane.view.focus()
             pane.view.action_newest_error()
+
+    def action_devices(self) -> None:
+        """``v`` from anywhere on the dashboard: the Uplinks tab's devices view (silent ones first)."""
+        from tui.panes.uplinks import UplinksPane
+
+        self.action_show_tab("uplinks")
+        for pane in self.query(UplinksPane):
+            pane.show_devices()
 
     def on_health_pane_verdict_changed(self, event: HealthPane.VerdictChanged) -> None:
         """A failing state changes the header (colour and what is wrong) and opens the tab that shows why."""
