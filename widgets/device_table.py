@@ -91,7 +91,7 @@ class DeviceTable(DataTable[Any]):
         if keys == current:
             for row in rows:
                 for column, value in zip(self.columns, self._cells(row), strict=True):
-                    self.update_cell(row.key, column, value)
+                    self.update_cell(row.key, column, value, update_width=True)
             return
         chosen = current[self.cursor_row] if current and 0 <= self.cursor_row < len(current) else None
         scroll_x = self.scroll_x
