@@ -34,6 +34,7 @@ from services.core.aws import AwsClients
 from services.core.config import Profile
 from services.core.errors import ConsoleError
 from tui.panes.events import event_rows
+from tui.screens.changeset_keys import ChangeSetKeys
 from tui.screens.changeset_view import change_rows, failures_text, param_fields, result_text
 from widgets.changes_form import FormInput, ParameterForm
 from widgets.changes_table import ChangesTable
@@ -43,7 +44,7 @@ STEPS = ("Template", "Parameters", "Review", "Guard", "Confirm", "Progress")
 FOLLOW_INTERVAL = 2.0
 
 
-class ChangeSetScreen(Screen[None]):
+class ChangeSetScreen(ChangeSetKeys, Screen[None]):
     """Create, review, guard, confirm, execute and follow one change set."""
 
     DEFAULT_CSS = """
@@ -230,44 +231,6 @@ class ChangeSetScreen(Screen[None]):
         for key in keys:
             self.query_one("#param-find", Input).post_message(events.Key(key.key, key.character))
 
-    # --- keys of the parameter form ----------------------------------------------------------
-
-    def on_key(self, event: events.Key) -> None:
-        """While the parameters load, keep what is typed (esc still leaves)."""
-        if self.typeahead is not None and event.key != "escape":
-            event.stop()
-            event.prevent_default()
-            self.typeahead.append(event)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "next_step":
-            return self.step == 1 and self.typeahead is None
-        return True
-
-    def action_next_step(self) -> None:
-        self.to_params()
-
-    def form_enter(self, field: FormInput) -> None:
-        """Enter in the find box edits the best match; Enter in a value creates the change set."""
-        if field.id == "param-find":
-            row = self.query_one("#form", ParameterForm).show_matching(field.value)
-            if row is None:
-                self.set_status(f"No parameter name contains {field.value!r}.", "error")
-                return
-            self.set_status("")
-            target = row.target()
-            self.set_focus(target)
-            if isinstance(target, Input):
-                target.select_all()  # what is typed next replaces the value
-            row.scroll_visible(animate=False)
-        else:
-            self.to_review()
-
-    @on(Input.Changed, "#param-find")
-    def _find_typed(self, event: Input.Changed) -> None:
-        for form in self.query("#form").results(ParameterForm):
-            form.show_matching(event.value)
-
     # --- step 2 → 3 -------------------------------------------------------------------------
 
     @on(Button.Pressed, "#to-review")
@@ -433,28 +396,6 @@ class ChangeSetScreen(Screen[None]):
     @on(Button.Pressed, "#keep")
     def keep_pressed(self) -> None:
         self.action_keep()
-
-    def owned_change_set(self) -> str | None:
-        """The change set this screen created and would leave behind in CloudFormation, if any."""
-        if self.plan is not None and not self.kept and not self.executed:
-            return self.plan.name
-        return None
-
-    def action_quit_asking(self) -> None:
-        """``q``: quit, but never silently leave a created change set behind (delete is the default)."""
-        plan = self.plan
-        if plan is None or self.owned_change_set() is None:
-            self.app.exit()
-            return
-        from tui.screens.leave_changeset import LeaveChangeSetScreen
-
-        def answered(choice: str | None) -> None:
-            if choice == "delete":
-                self.discard_and_leave(quit_app=True)
-            elif choice == "keep":
-                self.app.exit()
-
-        self.app.push_screen(LeaveChangeSetScreen(plan.name, plan.verdict), answered)
 
     def action_back(self) -> None:
         if self.plan is not None and not self.kept and not self.executed:
