@@ -90,3 +90,10 @@ async def test_service_down_changes_the_header_and_opens_the_journal_on_its_erro
         await pilot.press("e")  # further back: the root cause printed before systemd's lines
         older = view.entry_at_cursor()
         assert older is not None and older.level == "ERROR" and older != entry
+
+
+async def test_a_stack_that_cannot_be_loaded_is_the_headers_verdict(aws_env: RunningSandbox) -> None:
+    app = TtesConsoleApp(aws_env.profile(stack="nope"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query(Header) and app.screen.query_one(Header).has_class("-critical"))
+        assert str(app.screen.sub_title).startswith("✗ stack: Stack nope not found")

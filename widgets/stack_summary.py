@@ -106,7 +106,7 @@ class StackSummary(VerticalScroll, can_focus=True):
             head.add_row(Text(name, style=key), Text(clean(value), style="bold"))
         parameters = self._grid()
         for name, value, migration in data.parameters:
-            line = Text(clean(value))
+            line = Text(clean(value)) if value else Text("(empty)", style="dim")  # not a blank beside a warning
             if migration:
                 line.append("  ⚠ db migration", style=self._style("stateful"))
             parameters.add_row(Text(name, style=key), line)

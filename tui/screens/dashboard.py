@@ -141,12 +141,7 @@ class DashboardScreen(Screen[None]):
 
     def on_health_pane_verdict_changed(self, event: HealthPane.VerdictChanged) -> None:
         """A failing state changes the header (colour and what is wrong) and opens the tab that shows why."""
-        from textual.widgets import Header
-
-        header = self.query_one(Header)
-        for status in ("critical", "warn", "unknown"):
-            header.set_class(event.status == status, f"-{status}")
-        self.sub_title = event.summary if event.status in ("critical", "warn", "unknown") else None
+        self.show_verdict(event.status, event.summary)
         if self.tab_chosen:
             return
         for name in event.failing:
@@ -166,6 +161,7 @@ class DashboardScreen(Screen[None]):
         except ConsoleError as exc:
             stack_pane.show_error(str(exc))
             self.notify(str(exc), title="Stack", severity="error", timeout=8)
+            self.show_verdict("critical", f"✗ stack: {exc}")  # nothing else can be checked without it
             return
         self.stack_loaded(stack)
 
@@ -180,6 +176,15 @@ class DashboardScreen(Screen[None]):
         from tui.screens.check_details import CheckDetailsScreen
 
         self.app.push_screen(CheckDetailsScreen(event.result))
+
+    def show_verdict(self, status: str, summary: str) -> None:
+        """The header's colour and line: what is wrong, or (all well) the AWS principal."""
+        from textual.widgets import Header
+
+        header = self.query_one(Header)
+        for name in ("critical", "warn", "unknown"):
+            header.set_class(status == name, f"-{name}")
+        self.sub_title = summary if status in ("critical", "warn", "unknown") else None
 
     def stack_loaded(self, stack: Stack) -> None:
         for pane in self.query(Pane):
