@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -44,12 +45,16 @@ def newest_error_index(view: JournalView) -> int:
 
 
 async def test_capital_e_before_any_data_waits_then_lands_on_the_newest_error(part: SshPart) -> None:
-    app = LatePaneApp(profile_for(part))
+    profile = profile_for(part)
+    # The host comes from the stack's PublicIP here: nothing streams before the stack is loaded.
+    profile = replace(profile, ssh=replace(profile.ssh, host=""))
+    stack = replace(_stack(), outputs={"PublicIP": "127.0.0.1"})
+    app = LatePaneApp(profile)
     async with app.run_test(size=(100, 30)) as pilot:
         view = app.query_one(JournalView)
         await pilot.press("E")
         assert view.waiting_for_error and view.follow  # nothing to jump to: it still follows, and waits
-        app.query_one(JournalPane).stack_loaded(_stack())
+        app.query_one(JournalPane).stack_loaded(stack)
         await _until(pilot, lambda: not view.waiting_for_error)
         entry = view.entry_at_cursor()
         assert entry is not None and entry.level in ("ERROR", "FATAL") and not view.follow

@@ -156,6 +156,8 @@ class JournalView(ScrollView, can_focus=True):
             self._catch_up()
             if self.follow:  # again once the new size is laid out (no scrollbar, no scrolling before)
                 self.scroll_end(animate=False, x_axis=False)
+            else:
+                self.call_after_refresh(self._scroll_to_cursor, True)
 
     def clear(self) -> None:
         self.buffer.clear()
@@ -382,6 +384,9 @@ class JournalView(ScrollView, can_focus=True):
         self.follow = False
         self.buffer.cursor = entry_id
         self._scroll_to_cursor(center=True)
+        # Again once laid out: a jump made as the tab appears (E from the dashboard) or as the first
+        # entries arrive has no size to scroll within yet.
+        self.call_after_refresh(self._scroll_to_cursor, True)
         self.refresh()
 
     def _scroll_to_cursor(self, center: bool = False) -> None:
