@@ -8,6 +8,7 @@ and escape characters are drawn as ``\\xNN`` and nothing is read as markup.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
@@ -30,6 +31,9 @@ __all__ = ["JournalLine", "JournalView", "neutralise"]
 FOLLOW_SECONDS = 0.2  # at most 5 follow repaints a second (a flood is unreadable anyway; keys get the time)
 def _is_error(entry: JournalLine) -> bool:
     return entry.level in ("ERROR", "FATAL")
+
+
+_TRACE_LINE = re.compile(r"^(?:\s|\S+\.go:\d+)")  # a stack-trace line under an error, not an error of its own
 
 
 _PARTS = ("debug", "info", "warn", "error", "fatal", "timestamp", "namespace", "fields", "cursor", "match", "mark")
@@ -342,7 +346,12 @@ class JournalView(ScrollView, can_focus=True):
     def action_newest_error(self) -> None:
         """The newest error; with none yet, wait (still following) and jump when one arrives."""
         visible = self.buffer.visible
-        found = next((i for i in reversed(visible) if _is_error(self.buffer.entry(i))), None) if visible else None
+        at = next((n for n in range(len(visible) - 1, -1, -1) if _is_error(self.buffer.entry(visible[n]))), None)
+        while at and _TRACE_LINE.match(self.buffer.entry(visible[at]).message):
+            if not _is_error(self.buffer.entry(visible[at - 1])):
+                break
+            at -= 1  # up to the error the trace belongs to
+        found = None if at is None else visible[at]
         if found is None:
             self.waiting_for_error = True
             self.notify("No error yet: the view jumps to the first one that arrives.", timeout=3)
