@@ -38,8 +38,11 @@ async def test_the_frame_comes_first_then_the_parts_then_the_dashboard(
             await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), tries=1200)
             assert "AWS (moto: CloudFormation, RDS, ElastiCache, IoT, CloudWatch)" in starting.parts
             assert len(starting.parts) == 5
-            pane = app.screen.query_one(StackPane)
-            await wait_for(pilot, lambda: pane.stack is not None, tries=600)
+            def stack_shown() -> bool:
+                panes = app.screen.query(StackPane)
+                return bool(panes) and panes.first().stack is not None
+
+            await wait_for(pilot, stack_shown, tries=600)
             assert app.title == "ttes-demo · eu-west-1"
     finally:
         sandbox.stop()
