@@ -173,7 +173,7 @@ def wait_for(condition: Any, timeout: float, what: str) -> Any:
 def focus_view() -> None:
     """`1` shows the Journal tab; Tab moves the focus until the view's keys are in the footer."""
     for _ in range(20):
-        if "Wrap" in screen()[-1]:
+        if "Newest error" in screen()[-1]:  # the journal view's first key in the footer
             return
         send_keys("Tab")
         time.sleep(0.4)

@@ -12,7 +12,7 @@ import asyncio
 import dataclasses
 import logging
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -44,6 +44,17 @@ SCENARIOS = (
 )
 
 
+PART_NAMES = {
+    "AwsPart": "AWS (moto: CloudFormation, RDS, ElastiCache, IoT, CloudWatch)",
+    "DnsPart": "DNS for the domain",
+    "WebPart": "HTTPS with the sandbox CA's certificate",
+    "SshPart": "SSH with the service journal and /tti",
+    "MqttPart": "AWS IoT broker (MQTT) and the uplink simulator",
+    "HostAwsPart": "EC2 status checks, console output and key pair",
+    "FleetPart": "the fleet's other stacks",
+}
+
+
 def _stages() -> list[list[SandboxPart]]:
     """Parts started together, stage after stage: MQTT's metrics need the AWS part's endpoint."""
     # Imported here: each part pulls its protocol library (moto, amqtt, asyncssh) when it loads.
@@ -61,7 +72,14 @@ def _stages() -> list[list[SandboxPart]]:
 class Sandbox:
     """A whole simulated TTES deployment on loopback."""
 
-    def __init__(self, workdir: Path, scenarios: Sequence[str] = (), *, history: bool = True) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        scenarios: Sequence[str] = (),
+        progress: Callable[[str], None] | None = None,
+        *,
+        history: bool = True,
+    ) -> None:
         unknown = sorted(set(scenarios) - set(SCENARIOS))
         if unknown:
             raise ValueError(f"unknown scenario(s): {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
@@ -73,6 +91,7 @@ class Sandbox:
         self._parts: list[SandboxPart] = []
         self.profile: Profile | None = None
         self.profiles: list[Profile] = []  # the profile, then one per stack of the fleet scenario
+        self._progress = progress  # told each part's name as it comes up (the demo shows them)
 
     @property
     def environ(self) -> dict[str, str]:
@@ -88,6 +107,9 @@ class Sandbox:
                 for outcome in outcomes:
                     if isinstance(outcome, BaseException):
                         raise outcome
+                if self._progress is not None:
+                    for part in stage:
+                        self._progress(PART_NAMES.get(type(part).__name__, type(part).__name__))
         except BaseException:
             await self.aclose()
             raise

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -33,6 +33,7 @@ class SandboxProcess:
         self.log_path = self.workdir / "sandbox.log"
         self.environ: dict[str, str] = {}
         self._proc: subprocess.Popen[bytes] | None = None
+        self._saved_environ: dict[str, str | None] | None = None
 
     def __enter__(self) -> SandboxProcess:
         self.start()
@@ -46,22 +47,32 @@ class SandboxProcess:
     def start(self) -> None:
         """Start the child and wait for its profile; on any failure (or a signal) nothing is left behind."""
         try:
-            self._start()
+            self.launch()
+            self.wait_ready()
         except BaseException:
             self.stop()
             raise
 
-    def _start(self) -> None:
+    def launch(self) -> None:
+        """Start ``python -m sandbox`` and return at once (:meth:`wait_ready` waits for its profile)."""
         cmd = [sys.executable, "-m", "sandbox", "--write-config", str(self.config_path), "--workdir", str(self.workdir)]
         cmd.append("--exit-with-parent")
         for name in self.scenarios:
             cmd += ["--scenario", name]
+        self.workdir.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("wb") as log:
             self._proc = subprocess.Popen(
                 cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
+
+    def wait_ready(self, progress: Callable[[str], None] | None = None) -> None:
+        """Block until the profile is written; ``progress`` hears each part as it comes up."""
+        assert self._proc is not None, "launch() first"
+        told = 0
         deadline = time.monotonic() + START_TIMEOUT
         while not self.config_path.exists():
+            if progress is not None:
+                told = self._tell(progress, told)
             if self._proc.poll() is not None:
                 tail = self.log_path.read_text(errors="replace").strip().splitlines()[-1:]
                 why = tail[0] if tail else "no output"
@@ -71,30 +82,52 @@ class SandboxProcess:
             if time.monotonic() > deadline:
                 raise ConsoleError(f"The simulated deployment did not start within {START_TIMEOUT:.0f} s.")
             time.sleep(0.02)
+        if progress is not None:
+            self._tell(progress, told)
         self.environ = read_env_file(env_path_for(self.config_path))
 
-    @contextmanager
-    def credentials_in_environment(self) -> Iterator[None]:
-        """The sandbox's AWS credentials in ``os.environ`` while a console runs against it; restored after.
+    def export_credentials(self) -> None:
+        """The sandbox's AWS credentials into ``os.environ`` until :meth:`stop` (or :meth:`restore_environment`).
 
         boto3's credential chain reads them there from every thread (clients, the IoT websocket
         signer). The launcher is the one place allowed to write the environment: services and
         commands never do.
         """
-        saved = {key: os.environ.get(key) for key in (*AMBIENT_AWS, *self.environ)}
+        if self._saved_environ is None:
+            self._saved_environ = {key: os.environ.get(key) for key in (*AMBIENT_AWS, *self.environ)}
         for key in AMBIENT_AWS:
             os.environ.pop(key, None)
         os.environ.update(self.environ)
+
+    def restore_environment(self) -> None:
+        """``os.environ`` as it was before :meth:`export_credentials`."""
+        saved, self._saved_environ = self._saved_environ, None
+        for key, value in (saved or {}).items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+    @contextmanager
+    def credentials_in_environment(self) -> Iterator[None]:
+        """The sandbox's AWS credentials in ``os.environ`` while a console runs against it; restored after."""
+        self.export_credentials()
         try:
             yield
         finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+            self.restore_environment()
+
+    def _tell(self, progress: Callable[[str], None], told: int) -> int:
+        try:
+            lines = [line for line in self.log_path.read_text(errors="replace").splitlines() if line.startswith("ready: ")]
+        except OSError:
+            return told
+        for line in lines[told:]:
+            progress(line.removeprefix("ready: "))
+        return max(told, len(lines))
 
     def stop(self) -> None:
+        self.restore_environment()
         proc, self._proc = self._proc, None
         if proc is not None:
             end_process(proc)

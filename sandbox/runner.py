@@ -63,6 +63,7 @@ async def serve(
     scenarios: Sequence[str],
     announce: bool,
     exit_with_parent: bool = False,
+    progress: bool = False,
 ) -> None:
     """Start the sandbox, write its profile, and wait for SIGINT/SIGTERM (or the parent's end)."""
     work = workdir or Path(tempfile.mkdtemp(prefix="ttes-sandbox-"))
@@ -71,7 +72,10 @@ async def serve(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     watcher = asyncio.create_task(_watch_parent(os.getppid(), stop)) if exit_with_parent else None
-    async with Sandbox(work, scenarios) as sandbox:
+    def started(name: str) -> None:
+        print(f"ready: {name}", flush=True)
+
+    async with Sandbox(work, scenarios, progress=started if progress else None) as sandbox:
         target = config_path or work / "config.toml"
         write_profile(sandbox, target)
         if announce:
@@ -100,7 +104,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--exit-with-parent", action="store_true", help="stop when the starting process ends")
     args = parser.parse_args(argv)
     asyncio.run(
-        serve(args.write_config, args.workdir, args.scenario, announce=False, exit_with_parent=args.exit_with_parent)
+        serve(
+            args.write_config,
+            args.workdir,
+            args.scenario,
+            announce=False,
+            exit_with_parent=args.exit_with_parent,
+            progress=args.exit_with_parent,  # started by a console: it reads the parts' progress from the log
+        )
     )
     # Everything is stopped and written; skip the interpreter's teardown of moto's many modules
     # (about half a second that the console would otherwise wait for on exit).

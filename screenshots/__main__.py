@@ -101,11 +101,27 @@ def tab(key: str, seconds: float = 4.0) -> Steps:
 
 
 async def devices(pilot: Pilot[int]) -> None:
-    from tui.panes.uplinks import UplinksPane
+    await until(pilot, lambda: stack_shown(pilot))
+    await pilot.press("v")  # from anywhere on the dashboard
+    await settle(pilot, 8.0)
 
-    await tab("2", 6.0)(pilot)
-    pilot.app.screen.query_one(UplinksPane).action_toggle_devices()
+
+def checks_done(pilot: Pilot[int]) -> bool:
+    from tui.panes.health import HealthPane
+
+    return any(p.checked_at is not None and not p.checking for p in pilot.app.screen.query(HealthPane))
+
+
+async def incident(pilot: Pilot[int]) -> None:
+    """The first frame after the checks: the worst first, the header's verdict, the tab that shows why."""
+    await until(pilot, lambda: stack_shown(pilot) and checks_done(pilot), timeout=60.0)
     await settle(pilot, 1.0)
+
+
+async def service_down(pilot: Pilot[int]) -> None:
+    await incident(pilot)
+    await pilot.press("E")  # the journal's newest error
+    await settle(pilot, 2.0)
 
 
 async def journal_wrapped(pilot: Pilot[int]) -> None:
@@ -132,6 +148,9 @@ SHOTS: list[Shot] = [
     Shot("journal-wrapped-80x24", (80, 24), journal_wrapped),
     Shot("uplinks", (200, 50), tab("2", 6.0)),
     Shot("devices", (200, 50), devices),
+    Shot("devices-80x24", (80, 24), devices),
+    Shot("dashboard-failing-80x24", (80, 24), incident, scenarios=("dns-mismatch",)),
+    Shot("dashboard-service-down-80x24", (80, 24), service_down, scenarios=("service-down",)),
     Shot("metrics", (200, 50), tab("4", 4.0)),
     *(Shot(f"timeline-{w}x{h}", (w, h), timeline_tab) for w, h in ((80, 24), (200, 50))),
 ]
@@ -165,6 +184,10 @@ async def screens_with_their_own_sandbox(names: list[str]) -> None:
         from screenshots.host_shots import save_host_screenshots
 
         print(*await save_host_screenshots(HERE), sep="\n")
+    if not names or "snapshots-80x24" in names:
+        from screenshots.make_snapshots import snapshot_screen_svg
+
+        print(await snapshot_screen_svg(HERE / "snapshots-80x24.svg", size=(80, 24)))
     if not names or "changeset" in names:
         from screenshots.changeset_shots import save_all_changeset_screenshots
 

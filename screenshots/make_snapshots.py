@@ -40,9 +40,9 @@ class _Host(App[None]):
         self.push_screen(SnapshotScreen(self.profile, AwsClients(self.profile)))
 
 
-async def _capture(profile: Profile, out: Path) -> Path:
+async def _capture(profile: Profile, out: Path, size: tuple[int, int] = SIZE) -> Path:
     app = _Host(profile)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         screen = app.screen
         assert isinstance(screen, SnapshotScreen)
         for _ in range(400):
@@ -66,10 +66,12 @@ async def _capture(profile: Profile, out: Path) -> Path:
     return out
 
 
-async def snapshot_screen_svg(out: Path = DEFAULT_OUT, profile: Profile | None = None) -> Path:
+async def snapshot_screen_svg(
+    out: Path = DEFAULT_OUT, profile: Profile | None = None, size: tuple[int, int] = SIZE
+) -> Path:
     """Write the Snapshot screen mid-progress to ``out`` (SVG) and return the path."""
     if profile is not None:
-        return await _capture(profile, out)
+        return await _capture(profile, out, size)
     from moto.moto_api._internal.models import moto_api_backend
 
     import sandbox.snapshots
@@ -83,7 +85,7 @@ async def snapshot_screen_svg(out: Path = DEFAULT_OUT, profile: Profile | None =
             async with Sandbox(Path(work)) as sb:
                 assert sb.profile is not None
                 os.environ.update(sb.environ)
-                return await _capture(sb.profile, out)
+                return await _capture(sb.profile, out, size)
     finally:
         sandbox.snapshots.PROGRESS_SECONDS = saved
 

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import sys
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -23,13 +23,16 @@ from tui.screens.dashboard import DashboardScreen
 from tui.screens.help import HelpScreen
 from tui.worker_errors import ShowsWorkerFailures
 
+if TYPE_CHECKING:
+    from tui.screens.starting import Opening
+
 
 class TtesConsoleApp(ShowsWorkerFailures, FleetNavigation):
     """Keyboard-driven operations console for one TTES deployment."""
 
     CSS_PATH = "app.tcss"
     TITLE = "ttes-console"
-    COMMANDS = FleetNavigation.COMMANDS | {ConsoleCommands}
+    COMMANDS: ClassVar[set[Any]] = {ConsoleCommands}  # the console's first, then Textual's (tui.commands)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark,f1", "help", "Help"),
@@ -41,25 +44,41 @@ class TtesConsoleApp(ShowsWorkerFailures, FleetNavigation):
 
     def __init__(
         self,
-        profile: Profile,
+        profile: Profile | None,
         *,
         read_only: bool = False,
         clients: AwsClients | None = None,
         fleet: Sequence[Profile] = (),
         start_on_fleet: bool = False,
+        opening: Opening | None = None,
     ) -> None:
+        """``profile`` None with ``opening``: draw the frame at once and get the profile from ``opening``
+        (the demo starting its simulated deployment), in a thread, while the frame shows its progress."""
         super().__init__()
+        if profile is None and opening is None:
+            raise ValueError("a profile, or a way to open one")
         self.fleet_profiles = tuple(fleet)  # every profile of the config, for the Fleet screen
         self.start_on_fleet = start_on_fleet
-        self.profile = profile
+        self.profile: Profile = profile  # type: ignore[assignment]  # set by profile_ready() otherwise
+        self.opening = opening
         self.read_only = read_only
-        self.clients = clients or AwsClients(profile)
+        self.clients: AwsClients = clients or (AwsClients(profile) if profile is not None else None)  # type: ignore[assignment]
         # Handed off by the snapshot screen, given to the next change-set screen.
         self.snapshot_handoff = SnapshotHandoff()
         self.principal = ""
 
     def on_mount(self) -> None:
         runtime.apply()
+        if self.profile is None and self.opening is not None:
+            from tui.screens.starting import StartingScreen
+
+            self.title = "ttes-console · simulated deployment"
+            self.sub_title = "starting…"
+            self.push_screen(StartingScreen(self.opening))
+            return
+        self._show_first_screen()
+
+    def _show_first_screen(self) -> None:
         mode = "  [read-only]" if self.read_only else ""
         self.title = f"{self.profile.stack} · {self.profile.region}{mode}"
         self.sub_title = "AWS principal: …"
@@ -70,7 +89,20 @@ class TtesConsoleApp(ShowsWorkerFailures, FleetNavigation):
         self.push_screen(DashboardScreen(self.profile, self.clients, read_only=self.read_only))
         self.call_after_refresh(self.who_am_i)
 
+    async def profile_ready(self, profile: Profile, fleet: Sequence[Profile] = ()) -> None:
+        """The profile is known now (the demo's sandbox is up): replace the start-up frame by the dashboard."""
+        self.profile = profile
+        self.clients = AwsClients(profile)
+        self.fleet_profiles = tuple(fleet) or self.fleet_profiles
+        self.pop_screen()
+        self._show_first_screen()
+        await self._build_dashboard()
+
     async def on_ready(self) -> None:
+        if isinstance(self.screen, DashboardScreen):
+            await self._build_dashboard()
+
+    async def _build_dashboard(self) -> None:
         # The first frame is rendered; give the driver's writer thread a moment to put it on the
         # terminal (building the panes holds the GIL for a while), then build them behind it.
         await asyncio.sleep(0.03)
@@ -105,6 +137,18 @@ class TtesConsoleApp(ShowsWorkerFailures, FleetNavigation):
             with contextlib.suppress(OSError):
                 diagnostics.configure(debug=False, log_file=None, interactive=True)
         self.panic(Text(diagnostics.unexpected(error, "ttes-console")))
+
+    async def action_quit(self) -> None:
+        """``q``: quit, unless a screen below still owns a change set: that screen asks first."""
+        from tui.screens.changeset import ChangeSetScreen
+
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, ChangeSetScreen) and screen.owned_change_set() is not None:
+                while self.screen is not screen:
+                    self.pop_screen()
+                screen.action_quit_asking()
+                return
+        self.exit()
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -1,4 +1,9 @@
-"""Devices heard on the feed, most recent first, with RSSI/SNR sparklines (small, slow data: a DataTable)."""
+"""Devices heard on the feed, silent ones first, with RSSI/SNR sparklines (small, slow data: a DataTable).
+
+State and last seen come first: "any silent devices?" is answered at 80 columns; the rest scrolls
+horizontally. Rows are updated in place, so the cursor and the horizontal scroll stay where the
+operator put them; the cursor follows its device when the order changes.
+"""
 
 from __future__ import annotations
 
@@ -13,20 +18,21 @@ from services.core.safe_text import safe_text
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 COLUMNS = (
+    "State",
     "Last seen",
-    "Application",
     "Device",
+    "RSSI",
+    "SNR",
+    "Application",
     "Uplinks",
     "Lost",
     "Rejoins",
     "f_cnt",
-    "RSSI",
-    "SNR",
     "SF",
     "Gateways",
     "Every",
-    "State",
 )
+SPARK_WIDTH = 8
 
 
 def sparkline(values: Sequence[float], width: int = 16, low: float | None = None, high: float | None = None) -> str:
@@ -60,6 +66,7 @@ class DeviceRow:
     gateways: str
     interval: str
     silent: bool
+    state: str = ""  # the State column's words; default SILENT / ok
 
 
 class DeviceTable(DataTable[Any]):
@@ -78,28 +85,40 @@ class DeviceTable(DataTable[Any]):
         self._ready = True
 
     def show(self, rows: Sequence[DeviceRow]) -> None:
-        """Replace the contents (≈50 rows, once a second): cheap enough to rebuild."""
+        """Show ``rows`` (≈50, once a second): cells change in place; a new order keeps the cursor's device."""
         if not self._ready:
             return
-        keep = self.cursor_row
+        keys = [row.key for row in rows]
+        current = [str(k.value) for k in self.rows]
+        if keys == current:
+            for row in rows:
+                for column, value in zip(self.columns, self._cells(row), strict=True):
+                    self.update_cell(row.key, column, value, update_width=True)
+            return
+        chosen = current[self.cursor_row] if current and 0 <= self.cursor_row < len(current) else None
+        scroll_x = self.scroll_x
         self.clear()
         for row in rows:
-            state = Text("SILENT", style="bold reverse") if row.silent else Text("ok")
-            self.add_row(
-                row.last_seen,
-                Text(safe_text(row.application)),
-                Text(safe_text(row.device)),
-                str(row.uplinks),
-                Text(str(row.lost), style="bold" if row.lost else ""),
-                str(row.rejoins),
-                row.f_cnt,
-                f"{sparkline(row.rssi, low=-125, high=-30)} {row.rssi[-1]:.0f}" if row.rssi else "",
-                f"{sparkline(row.snr, low=-20, high=12)} {row.snr[-1]:.1f}" if row.snr else "",
-                Text(safe_text(row.spreading_factors)),
-                Text(safe_text(row.gateways)),
-                row.interval,
-                state,
-                key=row.key,
-            )
+            self.add_row(*self._cells(row), key=row.key)
         if rows:
-            self.move_cursor(row=min(keep, len(rows) - 1))
+            self.move_cursor(row=keys.index(chosen) if chosen in keys else 0, scroll=False)
+        self.scroll_x = scroll_x
+
+    @staticmethod
+    def _cells(row: DeviceRow) -> tuple[object, ...]:
+        words = row.state or ("SILENT" if row.silent else "ok")
+        return (
+            Text(words, style="bold reverse") if row.silent else Text(words),
+            row.last_seen,
+            Text(safe_text(row.device)),
+            f"{sparkline(row.rssi, SPARK_WIDTH, low=-125, high=-30)} {row.rssi[-1]:.0f}" if row.rssi else "",
+            f"{sparkline(row.snr, SPARK_WIDTH, low=-20, high=12)} {row.snr[-1]:.1f}" if row.snr else "",
+            Text(safe_text(row.application)),
+            str(row.uplinks),
+            Text(str(row.lost), style="bold" if row.lost else ""),
+            str(row.rejoins),
+            row.f_cnt,
+            Text(safe_text(row.spreading_factors)),
+            Text(safe_text(row.gateways)),
+            row.interval,
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -15,7 +16,10 @@ from services.core.safe_text import safe_text
 
 MARKS = {"ok": "✓", "warn": "!", "critical": "✗", "unknown": "?", "checking": "…"}
 FIGURE_WIDTH = 12
-MIN_REASON = 12  # narrower than this, a cut reason says nothing: Enter shows it in full
+MIN_REASON = 12  # narrower than this, the reason goes on lines of its own below the check
+REASON_LINES = 2  # a non-ok check's reason below it, at most this many lines (Enter shows it all)
+# Worst first: the line an engineer must read is the top one whatever the pane's height.
+RANK = {"critical": 0, "warn": 1, "unknown": 2, "checking": 3, "ok": 4}
 
 
 @dataclass(frozen=True)
@@ -28,8 +32,17 @@ class HealthLine:
     reason: str = ""
 
 
+def worst_first(lines: Sequence[HealthLine]) -> list[HealthLine]:
+    """The lines ordered critical, warn, unknown, checking, ok; the given order within each."""
+    return sorted(lines, key=lambda line: RANK.get(line.status, RANK["unknown"]))
+
+
 class HealthList(OptionList):
-    """The health checks, worst news in colour; Enter posts :class:`HealthList.Selected`."""
+    """The health checks, worst first and in colour; Enter posts :class:`HealthList.Selected`.
+
+    A narrow list (the dashboard at 80 columns) puts the reason of a check that is not ok on the
+    lines below it, so that the first frame says what is wrong without a key.
+    """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "health-list--ok",
@@ -82,7 +95,7 @@ class HealthList(OptionList):
 
     def show(self, lines: Sequence[HealthLine]) -> None:
         """Replace the lines, keeping the cursor on the same check."""
-        self._health_lines = tuple(lines)
+        self._health_lines = tuple(worst_first(lines))
         if self.is_mounted:
             self._rebuild()
 
@@ -116,9 +129,13 @@ class HealthList(OptionList):
         if figure_width:
             figure_style = status_style if status != "ok" else self.get_component_rich_style("health-list--figure")
             text.append(figure.ljust(figure_width) + " ", style=figure_style)
-        room = self.scrollable_content_region.width - len(text)
-        if room >= MIN_REASON or not self.scrollable_content_region.width:
+        width = self.scrollable_content_region.width
+        room = width - len(text)
+        if room >= MIN_REASON or not width:
             text.append(safe_text(line.reason))
+        elif line.reason and status not in ("ok", "checking"):
+            for part in textwrap.wrap(safe_text(line.reason), max(8, width - 2), max_lines=REASON_LINES, placeholder="…"):
+                text.append("\n  " + part, style=status_style)
         return text
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

@@ -313,15 +313,19 @@ class JournalBuffer:
         *,
         include_current: bool = False,
         ids: Iterable[int] | None = None,
+        wrap: bool = True,
     ) -> int | None:
-        """The next visible id (wrapping around) whose entry is ``wanted`` or is in ``ids``."""
+        """The next visible id (wrapping around unless ``wrap`` is false) whose entry is ``wanted`` or is in ``ids``."""
         if not self.visible:
             return None
         among = set(ids) if ids is not None else None
         start = self.cursor_index()
         n = len(self.visible)
         for step in range(0 if include_current else 1, n):
-            entry_id = self.visible[(start + direction * step) % n]
+            at = start + direction * step
+            if not wrap and not 0 <= at < n:
+                return None
+            entry_id = self.visible[at % n]
             if among is not None:
                 if entry_id in among:
                     return entry_id

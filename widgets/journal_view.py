@@ -8,6 +8,7 @@ and escape characters are drawn as ``\\xNN`` and nothing is read as markup.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
@@ -28,6 +29,13 @@ from widgets.journal_paint import JournalPainter
 __all__ = ["JournalLine", "JournalView", "neutralise"]
 
 FOLLOW_SECONDS = 0.2  # at most 5 follow repaints a second (a flood is unreadable anyway; keys get the time)
+def _is_error(entry: JournalLine) -> bool:
+    return entry.level in ("ERROR", "FATAL")
+
+
+_TRACE_LINE = re.compile(r"^(?:\s|\S+\.go:\d+)")  # a stack-trace line under an error, not an error of its own
+
+
 _PARTS = ("debug", "info", "warn", "error", "fatal", "timestamp", "namespace", "fields", "cursor", "match", "mark")
 
 
@@ -56,22 +64,24 @@ class JournalView(ScrollView, can_focus=True):
         Binding("down,j", "cursor(1)", "Down", show=False),
         Binding("pageup", "page(-1)", "Page up", show=False),
         Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home,g", "home", "Top", show=False),
+        Binding("home", "home", "Top", show=False),  # g is the gateways view's key
         Binding("end,G", "end", "End/follow", show=False),
-        Binding("s", "toggle_follow", "Follow"),
-        Binding("w", "toggle_wrap", "Wrap"),
-        Binding("t", "toggle_timestamps", "Time"),
-        Binding("l", "cycle_level", "Level"),
+        # The footer shows the few keys of an incident; every key is on the help screen (?).
+        Binding("E", "newest_error", "Newest error"),
+        Binding("e", "older_error", "Older error", show=False),
+        Binding("ctrl+e", "newer_error", "Newer error", show=False),
+        Binding("space", "toggle_follow", "Pause"),
+        Binding("l", "cycle_level", "Level", show=False),
         Binding("slash", "ask('filter')", "Filter"),
-        Binding("f", "ask('search')", "Find"),
-        Binding("n", "next_match(1)", "Next", show=False),
-        Binding("N", "next_match(-1)", "Prev", show=False),
-        Binding("e", "next_error(1)", "Next error"),
-        Binding("E", "next_error(-1)", "Prev error", show=False),
-        Binding("m", "toggle_mark", "Mark"),
+        Binding("f", "ask('search')", "Find", show=False),
+        Binding("w", "toggle_wrap", "Wrap", show=False),
+        Binding("t", "toggle_timestamps", "Time", show=False),
+        Binding("n", "next_match(1)", "Next match", show=False),
+        Binding("N", "next_match(-1)", "Previous match", show=False),
+        Binding("m", "toggle_mark", "Mark", show=False),
         Binding("M", "next_mark", "Next mark", show=False),
-        Binding("enter", "select", "Fields"),
-        Binding("ctrl+s", "save", "Save"),
+        Binding("enter", "select", "Fields", show=False),
+        Binding("ctrl+s", "save", "Save", show=False),
     ]
 
     follow: reactive[bool] = reactive(True)
@@ -106,6 +116,7 @@ class JournalView(ScrollView, can_focus=True):
         self._followed_at = 0.0
         self._catch_up_timer: Timer | None = None
         self._behind = False  # entries came while the view was not on screen
+        self.waiting_for_error = False  # E before any error arrived: jump to the first one that does
 
     # --- data in ------------------------------------------------------------------------------
 
@@ -119,6 +130,10 @@ class JournalView(ScrollView, can_focus=True):
             self.refresh()
         if self.follow:
             self.buffer.cursor = self.buffer.visible[-1] if self.buffer.visible else None
+        if self.waiting_for_error and any(_is_error(e) for e in entries):
+            self.waiting_for_error = False
+            self._resize()
+            self.action_newest_error()
         # The new size and (following) the scroll to the newest: at most every FOLLOW_SECONDS.
         # A new virtual size lays out the whole screen, and in a flood each repaint draws every
         # row afresh; fewer of them leave the loop to the stream and the keys.
@@ -145,6 +160,8 @@ class JournalView(ScrollView, can_focus=True):
             self._catch_up()
             if self.follow:  # again once the new size is laid out (no scrollbar, no scrolling before)
                 self.scroll_end(animate=False, x_axis=False)
+            else:
+                self.call_after_refresh(self._scroll_to_cursor, True)
 
     def clear(self) -> None:
         self.buffer.clear()
@@ -177,7 +194,7 @@ class JournalView(ScrollView, can_focus=True):
         parts = self.buffer.status_parts()
         if self.connection:
             parts.insert(3, self.connection)
-        parts.insert(4 if self.connection else 3, "FOLLOW" if self.follow else "PAUSED (End/s resumes)")
+        parts.insert(4 if self.connection else 3, "FOLLOW" if self.follow else "PAUSED (End/space resumes)")
         return " · ".join(parts)
 
     def entry_at_cursor(self) -> JournalLine | None:
@@ -297,6 +314,7 @@ class JournalView(ScrollView, can_focus=True):
         self.follow = True
 
     def action_toggle_follow(self) -> None:
+        self.waiting_for_error = False
         self.follow = not self.follow
 
     def action_toggle_wrap(self) -> None:
@@ -325,8 +343,30 @@ class JournalView(ScrollView, can_focus=True):
             )
         )
 
-    def action_next_error(self, direction: int) -> None:
-        self._jump(self.buffer.find(direction, lambda e: e.level in ("ERROR", "FATAL")))
+    def action_newest_error(self) -> None:
+        """The newest error; with none yet, wait (still following) and jump when one arrives."""
+        visible = self.buffer.visible
+        at = next((n for n in range(len(visible) - 1, -1, -1) if _is_error(self.buffer.entry(visible[n]))), None)
+        while at and _TRACE_LINE.match(self.buffer.entry(visible[at]).message):
+            if not _is_error(self.buffer.entry(visible[at - 1])):
+                break
+            at -= 1  # up to the error the trace belongs to
+        found = None if at is None else visible[at]
+        if found is None:
+            self.waiting_for_error = True
+            self.notify("No error yet: the view jumps to the first one that arrives.", timeout=3)
+            return
+        self.waiting_for_error = False
+        self._jump(found)
+
+    def action_older_error(self) -> None:
+        """From the live tail the newest error, then further back; it never wraps to the oldest."""
+        self.waiting_for_error = False
+        self._jump(self.buffer.find(-1, _is_error, include_current=self.follow, wrap=False), "No older error.")
+
+    def action_newer_error(self) -> None:
+        self.waiting_for_error = False
+        self._jump(self.buffer.find(1, _is_error, wrap=False), "No newer error.")
 
     def action_toggle_mark(self) -> None:
         if self.buffer.cursor is not None:
@@ -345,14 +385,17 @@ class JournalView(ScrollView, can_focus=True):
     def action_save(self) -> None:
         self.post_message(self.SaveRequested())
 
-    def _jump(self, entry_id: int | None) -> None:
+    def _jump(self, entry_id: int | None, none_left: str = "No more matches.") -> None:
         if entry_id is None:
             if self.buffer.visible:
-                self.notify("No more matches.", severity="warning", timeout=2)
+                self.notify(none_left, severity="warning", timeout=2)
             return
         self.follow = False
         self.buffer.cursor = entry_id
         self._scroll_to_cursor(center=True)
+        # Again once laid out: a jump made as the tab appears (E from the dashboard) or as the first
+        # entries arrive has no size to scroll within yet.
+        self.call_after_refresh(self._scroll_to_cursor, True)
         self.refresh()
 
     def _scroll_to_cursor(self, center: bool = False) -> None:

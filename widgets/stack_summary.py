@@ -108,7 +108,7 @@ class StackSummary(VerticalScroll, can_focus=True):
             head.add_row(Text(safe_text(name), style=key), Text(safe_text(value), style="bold"))
         parameters = self._grid()
         for name, value, migration in data.parameters:
-            line = Text(safe_text(value))
+            line = Text(safe_text(value)) if value else Text("(empty)", style="dim")  # not a blank beside a warning
             if migration:
                 line.append("  ⚠ db migration", style=self._style("stateful"))
             parameters.add_row(Text(safe_text(name), style=key), line)

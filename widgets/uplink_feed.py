@@ -33,10 +33,13 @@ ITEM_OVERHEAD = 512  # an item's objects besides its sized text (the pane's size
 REPAINT_SECONDS = 0.1
 FLOOD_ROWS = 200  # rows added since the last repaint that make it a flood
 FLOOD_REPAINT_TICKS = 2  # during a flood, repaint every 2nd tick at most (5 a second)
+# The columns that answer "are uplinks arriving, how good is the radio" first: at 80 columns the
+# radio is on screen and the rest scrolls horizontally (left/right).
 HEADER = (
-    f"{'TIME':<8} {'APPLICATION':<16} {'DEVICE':<22} {'F_CNT':>7} {'':<9} {'PORT':>4} {'SF/BW':<8} "
-    f"{'MHz':>7} {'RSSI':>5} {'SNR':>6} {'GW':>2}  PAYLOAD"
+    f"{'TIME':<8} {'DEVICE':<22} {'F_CNT':>7} {'':<9} {'RSSI':>5} {'SNR':>6} {'GW':>2} {'APPLICATION':<16} "
+    f"{'PORT':>4} {'SF/BW':<8} {'MHz':>7}  PAYLOAD"
 )
+ROW_WIDTH = len(HEADER) + 120  # how far the view scrolls to the right: the payload's first 120 characters
 
 
 @dataclass(frozen=True)
@@ -65,9 +68,9 @@ class FeedLine:
 
     def plain(self) -> str:
         return (
-            f"{self.time:<8} {self.application[:16]:<16} {self.device[:22]:<22} {self.f_cnt:>7} "
-            f"{self.mark[:9]:<9} {self.port:>4} {self.radio:<8} {self.mhz:>7} {self.rssi:>5} {self.snr:>6} "
-            f"{self.gateways:>2}  {self.summary}"
+            f"{self.time:<8} {self.device[:22]:<22} {self.f_cnt:>7} {self.mark[:9]:<9} {self.rssi:>5} "
+            f"{self.snr:>6} {self.gateways:>2} {self.application[:16]:<16} {self.port:>4} {self.radio:<8} "
+            f"{self.mhz:>7}  {self.summary}"
         )
 
     def matches(self, terms: Sequence[tuple[str, str]]) -> bool:
@@ -123,12 +126,14 @@ class UplinkFeedView(ScrollView, can_focus=True):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("left", "scroll_left", "Left", show=False),
+        Binding("right", "scroll_right", "Right", show=False),
         Binding("down,j", "cursor(1)", "Down", show=False),
         Binding("pageup", "cursor(-20)", "Page up", show=False),
         Binding("pagedown", "cursor(20)", "Page down", show=False),
         Binding("home", "home", "Oldest", show=False),  # g opens the pane's gateways view
         Binding("end,G", "end", "Newest", show=False),
-        Binding("enter", "choose", "Open"),
+        Binding("enter", "choose", "Open", show=False),
     ]
 
     paused: reactive[bool] = reactive(False)
@@ -267,7 +272,7 @@ class UplinkFeedView(ScrollView, can_focus=True):
         self._dirty = False
         self._ticks_waited = 0
         self._added_since_repaint = 0
-        self.virtual_size = Size(0, len(self._visible) + 1)
+        self.virtual_size = Size(ROW_WIDTH, len(self._visible) + 1)
         if self._cursor is None:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
         self.refresh()

@@ -27,7 +27,7 @@ from services.journal.entry import (
     normalise_level,
     to_int,
 )
-from services.journal.tts import console_level, split_tts, split_tts_lazy
+from services.journal.tts import TTS_ERROR_LINE, console_level, split_tts, split_tts_lazy
 from services.journal.tts import scanstring as _scanstring
 
 __all__ = [
@@ -300,6 +300,10 @@ class JournalParser:
             if self._last_level in ("WARN", "ERROR", "FATAL") and _CONTINUATION.match(text):
                 level = self._last_level
                 continuation = True
+                if level == "WARN" and TTS_ERROR_LINE.match(text):
+                    level = "ERROR"
+            elif TTS_ERROR_LINE.match(text):
+                level = "ERROR"  # a TTS error line carries journald's PRIORITY 6 all the same
             else:
                 level = _PRIORITY_LEVELS[shared[1] % 8]
         if continuation and not namespace:

@@ -8,6 +8,7 @@ journal lines around these messages.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from json import decoder as _json_decoder
 from typing import Any
@@ -27,6 +28,9 @@ LEVEL_ALIASES = {
 # The console format's level words exactly as written (any other spelling goes through normalise_level).
 CONSOLE_LEVELS = LEVEL_ALIASES | {name.lower(): level for name, level in LEVEL_ALIASES.items()}
 # The C string scanner behind json.loads: decodes one JSON string starting after its opening quote.
+# A TTS error written as a plain line (a start-up failure and its ``--- error:…`` causes), e.g.
+# ``error:cmd/internal/shared:initialize_application_server (…)``: an error whatever journald's PRIORITY.
+TTS_ERROR_LINE = re.compile(r"^(?:---\s*)?error:[a-z0-9_./-]+:[a-z0-9_]+\b")
 scanstring: Callable[[str, int, bool], tuple[str, int]] = _json_decoder.scanstring  # type: ignore[attr-defined]
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import statistics
+import time
 from collections import Counter, deque
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 
+from services.uplinks.history import KnownDevice
 from services.uplinks.parse import Uplink
 
 TREND_POINTS = 40
@@ -16,6 +18,8 @@ RECENT_FCNTS = 256  # remembered per device to recognise redelivered (duplicate)
 # a device's redelivered f_cnt may lie dozens behind its newest; beyond the window it would read as a rejoin
 INTERVAL_SAMPLES = 16
 SILENT_FACTOR = 3.0
+SILENT_MIN_INTERVALS = 5  # a device is called silent only once its own rhythm is known
+SILENT_FLOOR = 30.0  # seconds: never sooner (a device that talks every second pauses for a few at times)
 
 
 class Seen(Enum):
@@ -64,6 +68,7 @@ class DeviceSummary:
     gateways: tuple[str, ...]
     usual_interval: float | None  # median seconds between uplinks
     silent: bool
+    heard_this_run: bool = True  # False: known from an earlier run and not heard since the console started
 
     @property
     def key(self) -> tuple[str, str]:
@@ -80,6 +85,7 @@ class _Device:
         "duplicates",
         "gateways",
         "intervals",
+        "known_interval",
         "last_f_cnt",
         "last_seen",
         "lost",
@@ -107,16 +113,35 @@ class _Device:
         self.snr: deque[float] = deque(maxlen=TREND_POINTS)
         self.sf: Counter[int] = Counter()
         self.gateways: dict[str, None] = {}
+        self.known_interval: float | None = None  # from the history of earlier runs
 
 
 class DeviceTracker:
     """Folds uplinks into per-device state; :meth:`observe` returns each uplink's gap."""
 
-    def __init__(self) -> None:
+    def __init__(self, started_at: float | None = None) -> None:
         self._devices: dict[tuple[str, str], _Device] = {}
+        self.started_at = time.time() if started_at is None else started_at  # epoch seconds
 
     def __len__(self) -> int:
         return len(self._devices)
+
+    def remember(self, known: Iterable[KnownDevice]) -> None:
+        """Devices heard in earlier runs: listed with their last-seen time until they talk again."""
+        for k in known:
+            key = (k.application_id, k.device_id)
+            if key not in self._devices:
+                dev = self._devices[key] = _Device(*key)
+                dev.last_seen = k.last_seen
+                dev.known_interval = k.usual_interval
+
+    def known(self, now: float) -> list[KnownDevice]:
+        """What the history should keep of every device."""
+        return [
+            KnownDevice(s.application_id, s.device_id, s.last_seen, s.usual_interval)
+            for s in self.summaries(now)
+            if s.last_seen
+        ]
 
     def observe(self, uplink: Uplink) -> Observation:
         """Account for one uplink (in arrival order)."""
@@ -176,9 +201,23 @@ class DeviceTracker:
         dev = self._devices.get((application_id, device_id))
         return self._summary(dev, now) if dev else None
 
-    @staticmethod
-    def _summary(dev: _Device, now: float) -> DeviceSummary:
-        usual = statistics.median(dev.intervals) if dev.intervals else None
+    def _summary(self, dev: _Device, now: float) -> DeviceSummary:
+        usual = statistics.median(dev.intervals) if dev.intervals else dev.known_interval
+        if dev.count == 0:
+            # Known from an earlier run and not heard since the console started: silent once
+            # overdue by its own rhythm (or by an hour, when that rhythm was never learnt).
+            # Overdue already when the console started, or overdue since while it listened (a feed still
+            # connecting hears nobody, so the listening counts too).
+            overdue = max(SILENT_FACTOR * usual, SILENT_FLOOR) if usual else 3600.0
+            before = self.started_at - dev.last_seen > overdue
+            silent = before or (now - dev.last_seen > overdue and now - self.started_at > overdue)
+        else:
+            silent = (
+                len(dev.intervals) >= SILENT_MIN_INTERVALS
+                and usual is not None
+                and usual > 0
+                and now - dev.last_seen > max(SILENT_FACTOR * usual, SILENT_FLOOR)
+            )
         return DeviceSummary(
             application_id=dev.app,
             device_id=dev.device,
@@ -194,6 +233,7 @@ class DeviceTracker:
             spreading_factors=dict(sorted(dev.sf.items())),
             gateways=tuple(dev.gateways),
             usual_interval=usual,
-            silent=usual is not None and usual > 0 and now - dev.last_seen > SILENT_FACTOR * usual,
+            silent=silent,
+            heard_this_run=dev.count > 0,
         )
 

@@ -94,9 +94,12 @@ async def test_failures_show_in_words_and_reload_rechecks(tmp_path: Path) -> Non
             assert statuses(pane) == {**dict.fromkeys(NAMES, "ok"), **expected}
             await pilot.pause()
             health_list = pane.query_one(HealthList)
+            # worst first: the two failures are the top lines
             assert "✗ tls       expired      The certificate for demo.ttes.test expired 2 days ago" in row_text(
-                health_list, 2
+                health_list, 0
             )
+            assert row_text(health_list, 1).startswith("✗ plaintext")
+            assert pane.border_title == "Health ✗ 2 critical"
             pane.reload()
             assert pane.checking and pane.border_subtitle == "checking…"
             assert statuses(pane)["tls"] == "critical"  # the last verdicts stay while re-checking
@@ -182,13 +185,18 @@ def test_snapshot_two_failures(snap_compare) -> None:  # type: ignore[no-untyped
     assert snap_compare(ListApp(FAILING), terminal_size=(70, 10))
 
 
-async def test_a_narrow_list_keeps_marks_and_figures_and_drops_cut_reasons() -> None:
+async def test_a_narrow_list_puts_the_reasons_of_failures_below_them_worst_first() -> None:
     app = ListApp(FAILING)
     async with app.run_test(size=(80, 12)) as pilot:
         box = app.query_one(HealthList)
         box.styles.width = 32  # the dashboard's Health area at 80×24
         await pilot.pause()
-        assert row_text(box, 1).rstrip() == "✗ dns       203.0.113.10"
+        assert row_text(box, 0).rstrip() == "✗ dns       203.0.113.10"
+        assert row_text(box, 1).strip().startswith("demo.ttes.test →")
+        assert "203.0.113.10" in row_text(box, 2)
+        assert row_text(box, 3).startswith("! tls")
+        assert "The certificate for" in row_text(box, 4)
+        assert [line.status for line in box.lines] == ["critical", "warn", "checking", "ok", "ok", "ok"]
         box.styles.width = 64
         await pilot.pause()
-        assert "demo.ttes.test → 203.0.113.10 ≠" in row_text(box, 1)
+        assert "demo.ttes.test → 203.0.113.10 ≠" in row_text(box, 0)

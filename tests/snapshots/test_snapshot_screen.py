@@ -15,7 +15,7 @@ from services.core.config import Profile
 from services.snapshots.listing import find_databases, list_snapshots
 from services.stack.model import load_stack
 from tui.handoff import SnapshotHandoff, SnapshotsHandedOff
-from tui.screens.snapshots import READ_ONLY_NOTE, ConfirmScreen, SnapshotScreen
+from tui.screens.snapshots import COLUMNS, READ_ONLY_NOTE, ConfirmScreen, SnapshotScreen
 
 
 class Host(App[None]):
@@ -65,9 +65,10 @@ async def test_take_all_with_one_confirmation_shows_progress_and_hands_off(sb: S
         assert isinstance(screen, SnapshotScreen)
         assert await until(pilot, loaded(screen))
         table = screen.query_one("#databases", DataTable)
-        database = [str(c) for c in table.get_row("Database")]
-        assert database[1] == "RDS instance" and database[3:5] == ["automated", "available"]
-        assert [str(c) for c in table.get_row("Redis")][2].startswith("automatic.ttes-demo-redis-")
+        database = dict(zip(COLUMNS, (str(c) for c in table.get_row("Database")), strict=True))
+        assert database["Kind"] == "RDS instance" and (database["Source"], database["Status"]) == ("automated", "available")
+        redis = dict(zip(COLUMNS, (str(c) for c in table.get_row("Redis")), strict=True))
+        assert redis["Latest snapshot"].startswith("automatic.ttes-demo-redis-")
         await pilot.press("a")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")

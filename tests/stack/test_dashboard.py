@@ -169,4 +169,4 @@ def test_help_lists_the_keys_each_part_binds() -> None:
     text = console.export_text()
     for group in ("Everywhere", "Health", "Journal", "Uplinks", "Snapshots (s)", "Change set (c)"):
         assert group in text
-    assert "Follow" in text and "Use in change set" in text and "Quit" in text
+    assert "Pause" in text and "Newest error" in text and "Use in change set" in text and "Quit" in text

@@ -12,11 +12,15 @@ import argparse
 import asyncio
 import os
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from services.core.errors import ConfigError
 from tui.cli import signals
-from tui.cli.session import session_for
+from tui.cli.session import demo_profile, session_for
+
+if TYPE_CHECKING:
+    from services.core.config import Profile
 
 HEADLESS_HINT = (
     "use a headless command instead: `ttes-console check`, `stack`, `logs -n 100` or `uplinks --count 10` "
@@ -51,6 +55,8 @@ def _isatty(stream: object) -> bool:
 def run_interactive(args: argparse.Namespace) -> int:
     """Run the Textual app until the operator quits; returns the process exit code."""
     require_terminal()
+    if args.demo:
+        return _run_demo(args)
     with session_for(args) as session:
         from tui.app import TtesConsoleApp
         from tui.fleet_start import fleet_start
@@ -58,6 +64,30 @@ def run_interactive(args: argparse.Namespace) -> int:
         fleet, start_on_fleet = fleet_start(session.config_path, args.profile)
         app = TtesConsoleApp(session.profile, read_only=session.read_only, fleet=fleet, start_on_fleet=start_on_fleet)
         return asyncio.run(_run_until_ended(app))
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    """The frame at once: the sandbox starts in a child process while the console shows its progress."""
+    from sandbox.process import SandboxProcess
+    from tui.app import TtesConsoleApp
+    from tui.fleet_start import fleet_start
+
+    sandbox = SandboxProcess(scenarios=args.demo_scenario)
+    app: TtesConsoleApp | None = None
+
+    def opening(progress: Callable[[str], None]) -> Profile:
+        profile = demo_profile(sandbox, args, progress)
+        fleet, _ = fleet_start(sandbox.config_path, args.profile)
+        if app is not None:
+            app.fleet_profiles = tuple(fleet)
+        return profile
+
+    try:
+        sandbox.launch()
+        app = TtesConsoleApp(None, read_only=args.read_only, opening=opening)
+        return asyncio.run(_run_until_ended(app))
+    finally:
+        sandbox.stop()
 
 
 async def _run_until_ended(app: Any) -> int:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from services.core.config import Overrides, Profile, load_profile
 from services.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from sandbox.process import SandboxProcess
 
 
 @dataclass(frozen=True)
@@ -49,10 +53,19 @@ def session_for(args: argparse.Namespace) -> Iterator[Session]:
         return
     from sandbox.process import SandboxProcess
 
-    with SandboxProcess(scenarios=args.demo_scenario) as sandbox, sandbox.credentials_in_environment():
-        # The sandbox accepts its own credentials only: the launcher puts them where boto3 looks.
-        profile = load_profile(sandbox.config_path, overrides_from(args), environ={})
-        yield Session(profile, read_only=args.read_only, config_path=sandbox.config_path)
+    with SandboxProcess(scenarios=args.demo_scenario) as sandbox:
+        yield Session(demo_profile(sandbox, args), read_only=args.read_only, config_path=sandbox.config_path)
+
+
+def demo_profile(
+    sandbox: SandboxProcess, args: argparse.Namespace, progress: Callable[[str], None] | None = None
+) -> Profile:
+    """Wait for a launched sandbox (``progress`` hears its parts come up); its profile, its credentials exported."""
+    sandbox.wait_ready(progress)
+    # The sandbox accepts its own credentials only: the launcher puts them where boto3 looks
+    # (and takes them back when it stops).
+    sandbox.export_credentials()
+    return load_profile(sandbox.config_path, overrides_from(args), environ={})
 
 
 @asynccontextmanager

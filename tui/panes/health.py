@@ -16,7 +16,7 @@ from services.health.run import Check, CheckResult, all_checks, iter_checks
 from services.stack.model import Stack
 from services.timeline.health_history import keep_history
 from tui.panes import Pane
-from widgets.health_list import HealthLine, HealthList
+from widgets.health_list import MARKS, RANK, HealthLine, HealthList
 
 RECHECK_SECONDS = 60.0
 
@@ -36,6 +36,15 @@ class HealthPane(Pane):
             super().__init__()
             self.result = result
 
+    class VerdictChanged(Message):
+        """The overall verdict changed: ``status`` is the worst check's, ``summary`` says why in one line."""
+
+        def __init__(self, status: str, summary: str, failing: tuple[str, ...]) -> None:
+            super().__init__()
+            self.status = status
+            self.summary = summary
+            self.failing = failing
+
     def __init__(
         self,
         profile: Profile,
@@ -54,6 +63,7 @@ class HealthPane(Pane):
         self._names = [check.name for check in self.checks]
         self._timer: Timer | None = None
         self._round = 0  # which round of checks is current (a replaced round must not touch the display)
+        self._verdict: tuple[str, str, tuple[str, ...]] = ("", "", ())
 
     def compose(self) -> ComposeResult:
         yield HealthList(id="health-list")
@@ -114,6 +124,36 @@ class HealthPane(Pane):
             else:
                 lines.append(HealthLine(name, result.status.value, result.figure, result.summary))
         self.query_one(HealthList).show(lines)
+        self._show_verdict()
+
+    def verdict(self) -> tuple[str, str, tuple[str, ...]]:
+        """(worst status, one-line summary, names of the checks not ok), from the results so far."""
+        bad = sorted(
+            (r for r in self.results.values() if r.status.value != "ok"), key=lambda r: RANK[r.status.value]
+        )
+        if not bad:
+            done = len(self.results)
+            return ("ok" if done else "", f"all {done} checks ok" if done else "", ())
+        worst = bad[0]
+        more = f" (+{len(bad) - 1} more)" if len(bad) > 1 else ""
+        summary = f"{MARKS[worst.status.value]} {worst.name}: {worst.summary}{more}"
+        return worst.status.value, summary, tuple(r.name for r in bad)
+
+    def _show_verdict(self) -> None:
+        status, summary, failing = self.verdict()
+        counts = {s: sum(1 for r in self.results.values() if r.status.value == s) for s in RANK}
+        words = [f"{counts[s]} {s}" for s in ("critical", "warn", "unknown") if counts[s]]
+        if words:
+            title = f"Health {MARKS[status]} " + " · ".join(words)
+        elif self.results and not self.checking:
+            title = f"Health ✓ {counts['ok']} ok"
+        else:
+            title = "Health"
+        self.border_title = title
+        self.set_class(status in ("critical", "warn", "unknown"), "-failing")
+        if (status, summary, failing) != self._verdict:
+            self._verdict = (status, summary, failing)
+            self.post_message(self.VerdictChanged(status, summary, failing))
 
     def on_health_list_selected(self, event: HealthList.Selected) -> None:
         event.stop()

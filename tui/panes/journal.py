@@ -74,6 +74,9 @@ class JournalPane(Pane):
     def on_mount(self) -> None:
         self.set_interval(STATUS_SECONDS, self._update_status)
         self._update_status()
+        if self.profile.ssh.host:  # the host is known without the stack: the journal need not wait for it
+            self._host = self.profile.ssh.host
+            self.start()
 
     def stack_loaded(self, stack: Stack) -> None:
         super().stack_loaded(stack)

@@ -20,7 +20,7 @@ from services.core.errors import ConsoleError
 from services.core.files import exports_dir, open_private
 from services.health.iot_check import telemetry_enabled, telemetry_off_sentence
 from services.stack.model import Stack
-from services.uplinks.devices import DeviceSummary, DeviceTracker, Observation, Seen
+from services.uplinks.devices import DeviceTracker, Observation, Seen
 from services.uplinks.feed import (
     AWS_CONNECTION_CAP,
     SHARED_SILENCE_SECONDS,
@@ -30,77 +30,25 @@ from services.uplinks.feed import (
     silence_hint,
 )
 from services.uplinks.gateways import GatewayTracker
+from services.uplinks.history import history_path, load_history, save_history
 from services.uplinks.parse import Uplink, export_record, uplink_as_json
 from tui.panes import Pane, uplink_gateways
-from widgets.device_table import DeviceRow, DeviceTable
+from tui.panes.uplink_rows import device_rows, feed_line
+from widgets.device_table import DeviceTable
 from widgets.gateway_table import GatewayTable
 from widgets.uplink_detail import UplinkDetail
-from widgets.uplink_feed import ITEM_OVERHEAD, FeedLine, UplinkFeedView
+from widgets.uplink_feed import ITEM_OVERHEAD, UplinkFeedView
 
 RATE_WINDOW = 2.0
 BATCH_ITEMS = 100  # a few ms of work per batch: keys stay responsive during a flood
 NEAR_CAP = 0.8
-
-
-def feed_line(entry: tuple[Uplink, Observation]) -> FeedLine:
-    """Format one uplink for the feed (called only for rows drawn or filtered)."""
-    uplink, obs = entry
-    when = datetime.fromtimestamp(uplink.timestamp).strftime("%H:%M:%S")
-    if obs.seen is Seen.RESET:
-        kind, mark = "reset", "rejoin"
-    elif obs.gap:
-        kind, mark = "gap", f"+{obs.gap} lost"
-    else:
-        kind, mark = "ok", ""
-    if uplink.problems:
-        kind, mark = "broken", mark or "broken"
-    summary = (
-        json.dumps(uplink.decoded_payload, ensure_ascii=False, separators=(",", ":"))[:120]
-        if uplink.decoded_payload
-        else (uplink.problems[0] if uplink.problems else uplink.frm_payload[:40])
-    )
-    return FeedLine(
-        time=when,
-        application=uplink.application_id,
-        device=uplink.device_id,
-        f_cnt="" if uplink.f_cnt is None else str(uplink.f_cnt),
-        mark=mark,
-        port="" if uplink.f_port is None else str(uplink.f_port),
-        radio=f"SF{uplink.spreading_factor}/{(uplink.bandwidth or 0) // 1000}" if uplink.spreading_factor else "",
-        mhz=f"{uplink.frequency / 1e6:.1f}" if uplink.frequency else "",
-        rssi="" if uplink.best_rssi is None else f"{uplink.best_rssi:.0f}",
-        snr="" if uplink.best_snr is None else f"{uplink.best_snr:.1f}",
-        gateways=str(len(uplink.gateways)),
-        summary=summary,
-        kind=kind,
-        item=entry,
-    )
+HISTORY_SECONDS = 30.0  # how often the devices heard are written to the local history
 
 
 def uplink_bytes(entry: tuple[Uplink, Observation]) -> int:
     """About what one kept uplink costs: its raw payload text (the largest part) and its parsed fields."""
     uplink = entry[0]
     return ITEM_OVERHEAD + len(uplink.raw) + 64 * len(uplink.gateways)
-
-
-def device_row(s: DeviceSummary, now: float) -> DeviceRow:
-    ago = max(0.0, now - s.last_seen)
-    return DeviceRow(
-        key=f"{s.application_id}/{s.device_id}",
-        last_seen=f"{ago:.0f} s ago" if ago < 120 else f"{ago / 60:.0f} min ago",
-        application=s.application_id,
-        device=s.device_id,
-        uplinks=s.count,
-        lost=s.lost,
-        rejoins=s.resets,
-        f_cnt="" if s.last_f_cnt is None else str(s.last_f_cnt),
-        rssi=s.rssi,
-        snr=s.snr,
-        spreading_factors=" ".join(f"SF{sf}×{n}" for sf, n in s.spreading_factors.items()),
-        gateways=", ".join(s.gateways),
-        interval="" if s.usual_interval is None else f"{s.usual_interval:.0f} s",
-        silent=s.silent,
-    )
 
 
 class UplinksPane(uplink_gateways.GatewaysView, Pane):
@@ -124,7 +72,7 @@ class UplinksPane(uplink_gateways.GatewaysView, Pane):
         Binding("v", "toggle_devices", "Devices"),
         Binding("g", "toggle_gateways", "Gateways"),
         Binding("escape", "back", "Back", show=False),
-        Binding("ctrl+s", "export", "Export"),
+        Binding("ctrl+s", "export", "Export", show=False),
     ]
 
     def __init__(
@@ -136,6 +84,7 @@ class UplinksPane(uplink_gateways.GatewaysView, Pane):
         export_dir: Path | None = None,
         autostart: bool = True,
         silence_after: float = SHARED_SILENCE_SECONDS,
+        history_file: Path | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(profile, read_only=read_only, **kwargs)
@@ -145,6 +94,7 @@ class UplinksPane(uplink_gateways.GatewaysView, Pane):
         self.silence_after = silence_after
         self.tracker = DeviceTracker()
         self.gateways = GatewayTracker()
+        self.history_file = history_file if history_file is not None else history_path(profile.stack)
         self.status: FeedStatus | None = None
         self.state = "idle"
         self.problem = ""
@@ -177,6 +127,8 @@ class UplinksPane(uplink_gateways.GatewaysView, Pane):
         self.set_interval(0.5, self._refresh_header)
         self.set_interval(1.0, self._refresh_devices)
         self.set_interval(1.0, self._refresh_gateways)
+        self.tracker.remember(load_history(self.history_file))
+        self.set_interval(HISTORY_SECONDS, self.save_history)
         if self.autostart:
             self.start_feed()
         self._refresh_header()
@@ -332,7 +284,21 @@ class UplinksPane(uplink_gateways.GatewaysView, Pane):
         if self.query_one(ContentSwitcher).current != "uplinks-devices":
             return
         now = time.time()
-        self.query_one(DeviceTable).show([device_row(s, now) for s in self.tracker.summaries(now)])
+        self.query_one(DeviceTable).show(device_rows(self.tracker.summaries(now), now))
+
+    def save_history(self) -> None:
+        """Keep the devices heard (ids, last seen, interval) for the next run; a failure is said once."""
+        try:
+            save_history(self.history_file, self.tracker.known(time.time()))
+        except OSError as exc:
+            if not getattr(self, "_history_failed", False):
+                self._history_failed = True
+                self.notify(f"Could not keep the device history in {self.history_file}: {exc.strerror}.",
+                            severity="warning", title="Uplinks")
+
+    def on_unmount(self) -> None:
+        if len(self.tracker):
+            self.save_history()
 
     # --- actions ------------------------------------------------------------------------------
 
@@ -364,6 +330,12 @@ class UplinksPane(uplink_gateways.GatewaysView, Pane):
             return
         switcher.current = "uplinks-feed" if switcher.current == "uplinks-devices" else "uplinks-devices"
         self._refresh_devices()
+
+    def show_devices(self) -> None:
+        """The devices view (not a toggle: the dashboard's ``v`` always lands here)."""
+        if self.query_one(ContentSwitcher).current != "uplinks-devices":
+            self.action_toggle_devices()
+        self.query_one(DeviceTable).focus()
 
     def action_back(self) -> None:
         field = self.query_one("#uplinks-filter", Input)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -35,9 +35,10 @@ from services.core.config import Profile
 from services.core.errors import ConsoleError
 from tui.handoff import SnapshotHandoff
 from tui.panes.events import event_rows
+from tui.screens.changeset_keys import ChangeSetKeys
 from tui.screens.changeset_view import change_rows, failures_text, param_fields, result_text
 from tui.worker_errors import ShowsWorkerFailures
-from widgets.changes_form import ParameterForm
+from widgets.changes_form import FormInput, ParameterForm
 from widgets.changes_table import ChangesTable
 from widgets.event_table import EventTable
 
@@ -45,7 +46,7 @@ STEPS = ("Template", "Parameters", "Review", "Guard", "Confirm", "Progress")
 FOLLOW_INTERVAL = 2.0
 
 
-class ChangeSetScreen(ShowsWorkerFailures, Screen[None]):
+class ChangeSetScreen(ShowsWorkerFailures, ChangeSetKeys, Screen[None]):
     """Create, review, guard, confirm, execute and follow one change set."""
 
     DEFAULT_CSS = """
@@ -68,7 +69,9 @@ class ChangeSetScreen(ShowsWorkerFailures, Screen[None]):
     ChangeSetScreen #result { height: auto; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back (deletes the change set unless kept)"),
+        Binding("escape", "back", "Back (deletes it)"),  # the change set, unless kept
+        Binding("q", "quit_asking", "Quit"),
+        Binding("enter", "next_step", "Next", show=False),  # before any field has the focus (typed ahead)
         Binding("k", "keep", "Keep change set"),
         Binding("s", "snapshots", "Snapshots"),
     ]
@@ -93,6 +96,8 @@ class ChangeSetScreen(ShowsWorkerFailures, Screen[None]):
         self.executed = False
         self.progress: UpdateProgress | None = None
         self.follow_interval = FOLLOW_INTERVAL
+        # Keys typed while the parameters load, replayed in order once the form has the focus.
+        self.typeahead: list[events.Key] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -113,9 +118,9 @@ class ChangeSetScreen(ShowsWorkerFailures, Screen[None]):
                 with Horizontal(classes="buttons"):
                     yield Button("Next: parameters", id="to-params", variant="primary")
             with Vertical(id="step-2"):
-                yield Static(
-                    "Changed values are highlighted. Leave hidden (no-echo) values empty to keep them.", classes="lead"
-                )
+                yield Static("Type part of a name, Enter edits it; Enter in a value creates the change set.",
+                             classes="lead")
+                yield FormInput(placeholder="find a parameter by name", id="param-find", on_enter=self.form_enter)
                 yield Vertical(id="form-slot")
                 with Horizontal(classes="buttons"):
                     yield Button("Create change set and review", id="to-review", variant="primary")
@@ -144,10 +149,11 @@ class ChangeSetScreen(ShowsWorkerFailures, Screen[None]):
                 yield EventTable(id="events")
                 yield Static(id="failures")
                 yield Static(id="result")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.show_step(1)
+        self.set_focus(self.query_one("#to-params", Button))  # now: an Enter typed ahead goes on
         if self.read_only:
             self.set_status(
                 "Read-only: change sets can be reviewed here but not created or executed "
@@ -163,7 +169,7 @@ class ChangeSetScreen(ShowsWorkerFailures, Screen[None]):
         line = Text()
         for n, name in enumerate(STEPS, start=1):
             if n > 1:
-                line.append("  ›  ", style="dim")
+                line.append(" › ", style="dim")  # all six fit in 80 columns
             line.append(f"{n} {name}", style="bold reverse" if n == step else ("" if n < step else "dim"))
         self.query_one("#steps", Static).update(line)
         self.call_after_refresh(self._focus_step)
@@ -171,6 +177,11 @@ class ChangeSetScreen(ShowsWorkerFailures, Screen[None]):
     def _focus_step(self) -> None:
         # Keys must reach this step, not a widget of a step that is now hidden.
         container = self.query_one(f"#step-{self.step}")
+        if self.focused is not None and container in self.focused.ancestors:
+            return  # already there (the parameter form focuses itself before it is shown)
+        if self.step == 1:  # the current template is chosen already: Enter goes on to the parameters
+            self.query_one("#to-params", Button).focus()
+            return
         target = next((w for w in container.query("*") if w.focusable), None)
         if target is not None:
             target.focus()
@@ -202,6 +213,10 @@ class ChangeSetScreen(ShowsWorkerFailures, Screen[None]):
         except (OSError, ValueError) as exc:
             self.set_status(f"Cannot use that template: {getattr(exc, 'strerror', None) or exc}.", "error")
             return
+        if self.typeahead is not None:
+            return  # already loading
+        self.typeahead = []
+        self.set_focus(None)  # keys come to the screen (on_key) and wait for the form
         self.load_parameters()
 
     @work(exclusive=True, group="changeset", exit_on_error=False)
@@ -212,19 +227,27 @@ class ChangeSetScreen(ShowsWorkerFailures, Screen[None]):
                 self.clients, {}, template_body=self.template_body, template_url=self.template_url
             )
         except ConsoleError as exc:
+            self.typeahead = None
             self.set_status(str(exc), "error")
+            self._focus_step()
             return
         handoff = dict(self.handoff.parameters)
         slot = self.query_one("#form-slot", Vertical)
         await slot.remove_children()
-        await slot.mount(ParameterForm(param_fields(self.base, handoff), id="form"))
+        await slot.mount(ParameterForm(param_fields(self.base, handoff), on_enter=self.form_enter, id="form"))
         prefilled = [
             k
             for k in handoff
             if self.base.stack.parameter(k) is not None or any(p.key == k for p in self.base.declared)
         ]
         self.set_status("Pre-filled from the snapshot screen: " + ", ".join(prefilled) if prefilled else "")
+        self.query_one("#param-find", Input).value = ""
         self.show_step(2)
+        self.set_focus(self.query_one("#param-find", Input))  # now, not after a refresh: keys follow it
+        # What was typed while loading goes to the find box's queue, ahead of anything typed later.
+        keys, self.typeahead = self.typeahead or [], None
+        for key in keys:
+            self.query_one("#param-find", Input).post_message(events.Key(key.key, key.character))
 
     # --- step 2 → 3 -------------------------------------------------------------------------
 
@@ -414,11 +437,17 @@ class ChangeSetScreen(ShowsWorkerFailures, Screen[None]):
             self.app.pop_screen()
 
     @work(exclusive=True, group="changeset", exit_on_error=False)
-    async def discard_and_leave(self) -> None:
+    async def discard_and_leave(self, quit_app: bool = False) -> None:
         plan: Any = self.plan
         try:
             await delete_change_set(self.clients, plan.name, read_only=self.read_only)
         except ConsoleError as exc:
+            if quit_app:  # stay: quitting now would leave the change set behind after all
+                self.set_status(f"Could not delete {plan.name}: {exc} The console stays open.", "error")
+                return
             self.app.notify(f"Could not delete {plan.name}: {exc}", severity="warning")
         self.plan = None
-        self.app.pop_screen()
+        if quit_app:
+            self.app.exit()
+        else:
+            self.app.pop_screen()

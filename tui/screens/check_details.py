@@ -15,6 +15,13 @@ from textual.widgets import Static
 from services.core.safe_text import safe_text
 from services.health.run import CheckResult, Status
 
+# The dashboard key that shows more about a check (the tab behind it); `d` asks the doctor about ssh.
+MORE_KEYS: dict[str, tuple[str, str, str]] = {
+    "service": ("1", "journal", "the service's journal"),
+    "ssh": ("1", "journal", "the service's journal"),
+    "iot": ("2", "uplinks", "the live uplink feed"),
+    "stack": ("3", "events", "the stack's events"),
+}
 _STYLE = {Status.OK: "green", Status.WARN: "yellow", Status.CRITICAL: "bold red", Status.UNKNOWN: "bold"}
 
 
@@ -73,12 +80,16 @@ class CheckDetailsScreen(ModalScreen[None]):
         padding: 0 1;
     }
     CheckDetailsScreen #summary { margin-bottom: 1; }
+    CheckDetailsScreen #more { margin-bottom: 1; color: $accent; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close"),
         Binding("q", "close", "Close", show=False),
         Binding("d", "doctor", "Why can't I SSH?"),
+        Binding("1", "more('journal')", "Journal", show=False),
+        Binding("2", "more('uplinks')", "Uplinks", show=False),
+        Binding("3", "more('events')", "Events", show=False),
     ]
 
     def __init__(self, result: CheckResult) -> None:
@@ -94,6 +105,10 @@ class CheckDetailsScreen(ModalScreen[None]):
             scroll.border_title = f"{result.name} check"
             scroll.border_subtitle = "esc closes"
             yield Static(head, id="summary")
+            more = MORE_KEYS.get(result.name)
+            if more is not None:
+                key, _, what = more
+                yield Static(Text.assemble("Press ", (key, "bold reverse"), f" for {what}."), id="more")
             yield Static(details_text(result.details), id="details")
 
     def action_close(self) -> None:
@@ -106,3 +121,7 @@ class CheckDetailsScreen(ModalScreen[None]):
         from tui.screens.host_dialogs import DoctorScreen
 
         self.app.push_screen(DoctorScreen(self.app.profile))  # type: ignore[attr-defined]
+    def action_more(self, tab: str) -> None:
+        """Close, then show the dashboard tab that says more (the number keys work here as there)."""
+        self.dismiss(None)
+        self.app.call_later(self.app.run_action, f"screen.show_tab('{tab}')")

@@ -58,15 +58,16 @@ class DashboardBody(Vertical):
             health.border_title = "Health"
             yield health
         with TabbedContent(id="lower", initial="tab-events"):
-            with TabPane("Journal", id="tab-journal"):
+            # The number key of each tab is in its label (5 is kept for the Timeline tab).
+            with TabPane("1 Journal", id="tab-journal"):
                 yield JournalPane(profile, read_only=read_only, id="journal")
-            with TabPane("Uplinks", id="tab-uplinks"):
+            with TabPane("2 Uplinks", id="tab-uplinks"):
                 yield UplinksPane(profile, read_only=read_only, id="uplinks")
-            with TabPane("Events", id="tab-events"):
+            with TabPane("3 Events", id="tab-events"):
                 yield EventsPane(profile, clients=self.clients, read_only=read_only, id="events")
-            with TabPane("Metrics", id="tab-metrics"):
+            with TabPane("4 Metrics", id="tab-metrics"):
                 yield MetricsPane(profile, clients=self.clients, read_only=read_only, id="metrics")
-            with TabPane("Timeline", id="tab-timeline"):
+            with TabPane("5 Timeline", id="tab-timeline"):
                 yield TimelinePane(profile, clients=self.clients, read_only=read_only, id="timeline")
 
 
@@ -80,19 +81,24 @@ class DashboardScreen(ShowsWorkerFailures, Screen[None]):
         Binding("3", "show_tab('events')", "Events", show=False),
         Binding("4", "show_tab('metrics')", "Metrics", show=False),
         Binding("5", "show_tab('timeline')", "Timeline", show=False),
+        Binding("E", "newest_error", "Newest error", show=False),
+        Binding("v", "devices", "Devices", show=False),
     ]
+    # Which tab the lower area opens on when a check fails: the place that shows why.
+    TAB_FOR_FAILING_CHECK: ClassVar[dict[str, str]] = {"service": "journal", "iot": "uplinks"}
 
     def __init__(self, profile: Profile, clients: AwsClients, *, read_only: bool = False) -> None:
         super().__init__()
         self.profile = profile
         self.clients = clients
         self.read_only = read_only
+        self.tab_chosen = False  # the operator picked a tab: failures no longer move the lower area
 
     def compose(self) -> ComposeResult:
         # The first frame is light; the panes follow once it is on screen (see build()).
         yield Header()
         yield Static(f"Opening {self.profile.stack} in {self.profile.region}…", id="opening")
-        yield Footer()
+        yield Footer(compact=True)
 
     async def build(self) -> None:
         """Mount the panes, then load the stack (the first AWS call imports boto3)."""
@@ -100,6 +106,9 @@ class DashboardScreen(ShowsWorkerFailures, Screen[None]):
             return
         await self.mount(DashboardBody(self.profile, self.clients, read_only=self.read_only), after="#opening")
         await self.query_one("#opening").remove()
+        from tui.panes.health import HealthPane
+
+        self.query_one(HealthPane).focus_content()  # worst first: the line to read is under the cursor
         self.load()
 
     def action_refresh(self) -> None:
@@ -110,10 +119,42 @@ class DashboardScreen(ShowsWorkerFailures, Screen[None]):
             pane.reload()
 
     def action_show_tab(self, tab: str) -> None:
+        self.tab_chosen = True
+        self.show_tab(tab)
+
+    def show_tab(self, tab: str) -> None:
         from textual.widgets import TabbedContent
 
         for tabs in self.query("#lower").results(TabbedContent):
             tabs.active = f"tab-{tab}"
+
+    def action_newest_error(self) -> None:
+        """``E`` from anywhere on the dashboard: the journal, on its newest error (or the first to come)."""
+        from tui.panes.journal import JournalPane
+
+        self.action_show_tab("journal")
+        for pane in self.query(JournalPane):
+            pane.view.focus()
+            pane.view.action_newest_error()
+
+    def action_devices(self) -> None:
+        """``v`` from anywhere on the dashboard: the Uplinks tab's devices view (silent ones first)."""
+        from tui.panes.uplinks import UplinksPane
+
+        self.action_show_tab("uplinks")
+        for pane in self.query(UplinksPane):
+            pane.show_devices()
+
+    def on_health_pane_verdict_changed(self, event: HealthPane.VerdictChanged) -> None:
+        """A failing state changes the header (colour and what is wrong) and opens the tab that shows why."""
+        self.show_verdict(event.status, event.summary)
+        if self.tab_chosen:
+            return
+        for name in event.failing:
+            tab = self.TAB_FOR_FAILING_CHECK.get(name)
+            if tab is not None:
+                self.show_tab(tab)
+                return
 
     @work(exclusive=True, group="stack", exit_on_error=False)
     async def load(self) -> None:
@@ -131,6 +172,7 @@ class DashboardScreen(ShowsWorkerFailures, Screen[None]):
 
         self.query_one("#stack", StackPane).show_error(sentence)
         self.notify(sentence, title="Stack", severity="error", timeout=8, markup=False)
+        self.show_verdict("critical", f"✗ stack: {sentence}")  # nothing else can be checked without it
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         """A tab's keys work as soon as it is shown: focus its view."""
@@ -143,6 +185,15 @@ class DashboardScreen(ShowsWorkerFailures, Screen[None]):
         from tui.screens.check_details import CheckDetailsScreen
 
         self.app.push_screen(CheckDetailsScreen(event.result))
+
+    def show_verdict(self, status: str, summary: str) -> None:
+        """The header's colour and line: what is wrong, or (all well) the AWS principal."""
+        from textual.widgets import Header
+
+        header = self.query_one(Header)
+        for name in ("critical", "warn", "unknown"):
+            header.set_class(status == name, f"-{name}")
+        self.sub_title = summary if status in ("critical", "warn", "unknown") else None
 
     def stack_loaded(self, stack: Stack) -> None:
         for pane in self.query(Pane):

@@ -28,10 +28,27 @@ SOURCES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("Fleet (F)", (("tui.screens.fleet", "FleetScreen"),)),
 )
 EXTRA = {
-    "Everywhere": (("ctrl+p", "command palette"), ("tab", "next pane")),
-    "Health": (("enter", "everything the check saw (certificate chain, every resolver)"), ("r", "check again now")),
+    "Everywhere": (("ctrl+p", "command palette (the console's commands first)"), ("tab", "next pane")),
+    "Health": (
+        ("enter", "everything the check saw (certificate chain, every resolver)"),
+        ("1 2 3", "from a check's details: its journal, uplinks or events"),
+        ("r", "check again now"),
+    ),
+    "Journal": (("E", "newest error; with none yet, the first one to arrive"),),
+    "Uplinks": (("left right", "scroll the columns (application, port, radio, payload)"),),
+    "Change set (c)": (
+        ("type, enter", "find a parameter by name, edit it (what is typed replaces the value)"),
+        ("enter in a value", "create the change set and review it"),
+        ("Set new value", "the only way into a hidden (no-echo) value"),
+    ),
     "Fleet (F)": (("enter", "open that stack's dashboard (in place of the current one)"),),
 }
+# One meaning per key, everywhere (k9s and lazygit habits). h, F, g and 5 are kept for the Host
+# screen, the Fleet screen, the gateways view and the Timeline tab.
+KEY_MAP = (
+    "q quit (asks first if a change set would be left behind) · esc back · ? help · ctrl+p palette · "
+    "s snapshots · c change set · r refresh · 1–4 tabs · E newest error · space pause · / filter"
+)
 
 
 def _bindings(module: str, cls: str) -> Iterator[Binding]:
@@ -88,6 +105,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:
             scroll.border_title = "Keys"
+            yield Static(Text(KEY_MAP, style="bold"), id="key-map")
             yield Static(key_table())
 
     async def action_dismiss(self, result: None = None) -> None:

@@ -39,7 +39,9 @@ from tui.handoff import SnapshotHandoff, SnapshotsHandedOff
 from tui.worker_errors import ShowsWorkerFailures
 
 READ_ONLY_NOTE = "Read-only: snapshots are listed but cannot be taken or deleted (the console runs with --read-only)."
-COLUMNS = ("Resource", "Kind", "Latest snapshot", "Source", "Status", "Age", "Size")
+# Age and status first after the resource: "is there a fresh snapshot?" is answered at 80 columns;
+# the snapshot's long id comes after them (and scrolls).
+COLUMNS = ("Resource", "Age", "Status", "Source", "Latest snapshot", "Kind", "Size")
 _KIND_LABEL = {
     "AWS::RDS::DBInstance": "RDS instance",
     "AWS::RDS::DBCluster": "RDS cluster",
@@ -137,7 +139,7 @@ class SnapshotScreen(ShowsWorkerFailures, Screen[None]):
         yield table
         yield Vertical(id="progress")
         yield Static("Loading the stack's databases…", id="snap-status")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = "Snapshots"
