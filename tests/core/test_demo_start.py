@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.core import PART_NAMES
 from sandbox.process import SandboxProcess
 from tests.stack.test_dashboard import screen_text, wait_for
 from tui.app import TtesConsoleApp
@@ -37,7 +38,7 @@ async def test_the_frame_comes_first_then_the_parts_then_the_dashboard(
             starting = app.screen
             await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), tries=1200)
             assert "AWS (moto: CloudFormation, RDS, ElastiCache, IoT, CloudWatch)" in starting.parts
-            assert len(starting.parts) == 5
+            assert len(starting.parts) == len(PART_NAMES)  # every part of the sandbox, as it came up
             def stack_shown() -> bool:
                 panes = app.screen.query(StackPane)
                 return bool(panes) and panes.first().stack is not None

@@ -40,7 +40,7 @@ from tui.cli.stack_cmd import render_stack
 from tui.cli.uplinks_cmd import plain_line as uplink_line
 from tui.panes.events import event_rows
 from tui.panes.stack import summary_data
-from tui.panes.uplinks import device_row, feed_line
+from tui.panes.uplink_rows import device_row, feed_line
 from tui.screens.check_details import CheckDetailsScreen
 from tui.screens.journal_entry import JournalEntryScreen
 from widgets.device_table import DeviceTable

@@ -108,7 +108,7 @@ async def test_fleet_opens_stacks_and_switches_without_restarting(app: TtesConso
 async def test_the_palette_offers_the_fleet_and_r_reads_again(app: TtesConsoleApp) -> None:
     from tui.commands import ACTIONS
 
-    assert ("Fleet", "app.fleet") in [(name, action) for name, action, _ in ACTIONS]
+    assert ("Fleet", "F", "app.fleet") in [(name, key, action) for name, key, action, _ in ACTIONS]
     async with app.run_test(size=(80, 24)) as pilot:
         fleet = app.screen
         assert isinstance(fleet, FleetScreen)

@@ -94,12 +94,13 @@ async def test_failures_show_in_words_and_reload_rechecks(tmp_path: Path) -> Non
             assert statuses(pane) == {**dict.fromkeys(NAMES, "ok"), **expected}
             await pilot.pause()
             health_list = pane.query_one(HealthList)
-            # worst first: the two failures are the top lines
+            # worst first: the three failures are the top lines, in the list's order
             assert "✗ tls       expired      The certificate for demo.ttes.test expired 2 days ago" in row_text(
                 health_list, 0
             )
-            assert row_text(health_list, 1).startswith("✗ plaintext")
-            assert pane.border_title == "Health ✗ 2 critical"
+            assert row_text(health_list, 1).startswith("✗ https")
+            assert row_text(health_list, 2).startswith("✗ plaintext")
+            assert pane.border_title == "Health ✗ 3 critical"
             pane.reload()
             assert pane.checking and pane.border_subtitle == "checking…"
             assert statuses(pane)["tls"] == "critical"  # the last verdicts stay while re-checking

@@ -67,7 +67,7 @@ async def test_band_list_keys_and_details(aws_env: RunningSandbox, tmp_path: Pat
         await pilot.pause(0.2)
         assert band.cursor == pane.timeline.minute_of(pane.shown[new].time)  # type: ignore[union-attr]
 
-        await pilot.press("s")  # the first source: stack
+        await pilot.press("o")  # the first source: stack
         await pilot.pause(0.2)
         assert pane.source == "stack" and pane.shown and {i.source for i in pane.shown} == {"stack"}
 
@@ -81,7 +81,7 @@ async def test_band_list_keys_and_details(aws_env: RunningSandbox, tmp_path: Pat
         await _until(pilot, lambda: not isinstance(app.screen, TimelineItemScreen))
 
         # A journal item opens the journal at that time (read over SSH), its own entry marked.
-        await pilot.press("s")  # journal
+        await pilot.press("o")  # journal
         await pilot.pause(0.2)
         assert pane.source == "journal"
         new = next(i for i, item in enumerate(pane.shown) if item.new)

@@ -1,7 +1,7 @@
 """The Timeline tab: what changed, and when, across every source on one time axis.
 
 A band of per-minute strips (journal errors, uplinks, health, changes) over the range, the
-cursor's minute lit, and the merged list below. ``w`` cycles the range (1h/6h/24h/7d), ``s``
+cursor's minute lit, and the merged list below. ``w`` cycles the range (1h/6h/24h/7d), ``o``
 the source filter, Enter opens an item, ``r`` reloads; the timeline reloads by itself every
 minute while the console is open, keeping the cursor on the same item.
 """
@@ -42,7 +42,7 @@ class TimelinePane(Pane):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("w", "next_range", "Range"),
-        Binding("s", "next_source", "Source"),
+        Binding("o", "next_source", "Source"),  # s is Snapshots everywhere
     ]
 
     def __init__(

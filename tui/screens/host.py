@@ -46,7 +46,7 @@ class HostScreen(Screen[None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
-        Binding("r", "reload", "Reload"),
+        Binding("r", "refresh", "Refresh"),
         Binding("slash", "find", "Find"),
         Binding("n", "find_next", "Next", show=False),
         Binding("f", "follow", "Follow"),
@@ -99,7 +99,7 @@ class HostScreen(Screen[None]):
 
     # --- the overview ---------------------------------------------------------------------
 
-    def action_reload(self) -> None:
+    def action_refresh(self) -> None:
         self.load()
 
     @work(exclusive=True, group="host-load")

@@ -85,7 +85,7 @@ class DoctorScreen(ModalScreen[None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Close"),
-        Binding("r", "ask", "Ask again"),
+        Binding("r", "refresh", "Ask again"),
     ]
 
     def __init__(self, profile: Profile) -> None:
@@ -101,9 +101,9 @@ class DoctorScreen(ModalScreen[None]):
             yield Static(id="doctor-findings")
 
     def on_mount(self) -> None:
-        self.action_ask()
+        self.action_refresh()
 
-    def action_ask(self) -> None:
+    def action_refresh(self) -> None:
         self.query_one("#doctor-verdict", Static).update(Text("Asking AWS (read-only)…"))
         self.ask()
 
