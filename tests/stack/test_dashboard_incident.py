@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
 from textual.widgets import Header, TabbedContent
 
+from sandbox.ports import free_port
 from sandbox.process import SandboxProcess
 from services.core.config import Profile
 from tests.conftest import RunningSandbox
@@ -38,10 +38,7 @@ def troubled_env(troubled: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> R
 
 def broker_down(profile: Profile) -> Profile:
     """The same profile with the AWS IoT endpoint on a port where nothing listens (the broker is down)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return replace(profile, iot=replace(profile.iot, port=port))
+    return replace(profile, iot=replace(profile.iot, port=free_port()))
 
 
 def checks_done(app: TtesConsoleApp) -> bool:
