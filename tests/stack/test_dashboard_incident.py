@@ -11,7 +11,7 @@ from textual.widgets import Header, TabbedContent
 from sandbox.ports import free_port
 from sandbox.process import SandboxProcess
 from services.core.config import Profile
-from tests.conftest import RunningSandbox
+from tests.conftest import RunningSandbox, use_sandbox_env
 from tests.stack.test_dashboard import screen_text, wait_for
 from tui.app import TtesConsoleApp
 from tui.panes.health import HealthPane
@@ -29,11 +29,7 @@ def troubled(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 
 @pytest.fixture
 def troubled_env(troubled: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> RunningSandbox:
-    for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION"):
-        monkeypatch.delenv(key, raising=False)
-    for key, value in troubled.environ.items():
-        monkeypatch.setenv(key, value)
-    return troubled
+    return use_sandbox_env(troubled, monkeypatch)
 
 
 def broker_down(profile: Profile) -> Profile:
