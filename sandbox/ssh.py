@@ -24,6 +24,7 @@ from sandbox.host_files import build_host_root, restart_log
 from sandbox.host_shell import HostShell, UnitState
 from sandbox.journal_gen import UNIT, JournalGen
 from sandbox.journalctl import JournalctlUsage, first_seq, last_seq, parse_journalctl, select, unit_matches
+from sandbox.ports import free_port
 from services.core.files import write_private_text
 
 RATE_ENV = "TTES_SANDBOX_JOURNAL_RATE"  # entries/s, for benchmarks
@@ -116,7 +117,7 @@ class SshPart:
         self.known_hosts_path = ctx.workdir / "known_hosts"
         public = host_key.export_public_key().decode().strip()
         self.known_hosts_path.write_text(f"[127.0.0.1]:{self.port} {public}\n")
-        self.profile_port = _closed_port() if ctx.scenario("ssh-blocked") else self.port
+        self.profile_port = free_port() if ctx.scenario("ssh-blocked") else self.port
         if self.profile_port != self.port:
             self.known_hosts_path.write_text(f"[127.0.0.1]:{self.profile_port} {public}\n")
 
@@ -295,16 +296,6 @@ def _acme_pem(ctx: SandboxContext) -> bytes:
         )
     pem: bytes = leaf.private_key_and_cert_chain_pem.bytes()
     return pem
-
-
-def _closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released): connections are refused."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 def _sftp_factory(shell: HostShell) -> Any:

@@ -52,14 +52,22 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox
         yield RunningSandbox(proc.config_path, proc.environ, proc.workdir)
 
 
-@pytest.fixture
-def aws_env(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> RunningSandbox:
-    """The sandbox's credentials in this test's environment, and nothing ambient."""
-    for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION"):
+AMBIENT_AWS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION")
+
+
+def use_sandbox_env(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> RunningSandbox:
+    """A running sandbox's credentials in this test's environment, and nothing ambient."""
+    for key in AMBIENT_AWS:
         monkeypatch.delenv(key, raising=False)
     for key, value in sandbox.environ.items():
         monkeypatch.setenv(key, value)
     return sandbox
+
+
+@pytest.fixture
+def aws_env(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> RunningSandbox:
+    """The sandbox's credentials in this test's environment, and nothing ambient."""
+    return use_sandbox_env(sandbox, monkeypatch)
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:

@@ -155,6 +155,18 @@ class AwsClients:
             raise translate_error(exc, self.profile, f"{service}:{operation}") from exc
 
 
+async def all_pages(clients: AwsClients, service: str, operation: str, key: str, **kwargs: Any) -> list[dict[str, Any]]:
+    """The ``key`` items of every page of a ``Marker``-paged call (RDS and ElastiCache describe_*)."""
+    items: list[dict[str, Any]] = []
+    while True:
+        page = await clients.call(service, operation, **kwargs)
+        items.extend(page.get(key, []))
+        marker = page.get("Marker")
+        if not marker:
+            return items
+        kwargs["Marker"] = marker
+
+
 def translate_error(exc: Exception, profile: Profile, action: str) -> ConsoleError:
     """Turn a botocore/boto3 exception into one sentence for the operator."""
     from botocore import exceptions as bx

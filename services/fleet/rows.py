@@ -12,12 +12,14 @@ becomes the ``uplinks`` mark.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from services.core.concurrent import as_they_finish
 from services.core.config import Profile
 from services.core.errors import ConsoleError
 from services.core.safe_text import safe_text
@@ -170,14 +172,11 @@ async def iter_fleet(
                     error=f"Reading stack {profile.stack} failed unexpectedly: {type(exc).__name__}: {exc}",
                 )  # fmt: skip
 
-    tasks = [asyncio.ensure_future(bounded(p)) for p in profiles]
     try:
-        for done in asyncio.as_completed(tasks):
-            yield await done
+        async with contextlib.aclosing(as_they_finish(bounded(p) for p in profiles)) as rows:
+            async for row in rows:
+                yield row
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
         await cache.aclose()
 
 

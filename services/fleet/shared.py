@@ -11,7 +11,7 @@ import asyncio
 from datetime import datetime
 from typing import Any
 
-from services.core.aws import AwsClients
+from services.core.aws import AwsClients, all_pages
 from services.core.config import Profile
 from services.core.errors import ConsoleError
 from services.stack.model import Stack
@@ -104,27 +104,13 @@ async def _uplinks_per_minute(clients: AwsClients) -> float | None:
         return None
 
 
-
-
-async def _paged(clients: AwsClients, service: str, operation: str, key: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {}
-    while True:
-        page = await clients.call(service, operation, **kwargs)
-        items.extend(page.get(key, []))
-        marker = page.get("Marker")
-        if not marker:
-            return items
-        kwargs["Marker"] = marker
-
-
 async def _listings(clients: AwsClients) -> Listings | None:
     """Every RDS snapshot and ElastiCache backup of the account in the region (both paginated)."""
     try:
         rds, caches = await asyncio.wait_for(
             asyncio.gather(
-                _paged(clients, "rds", "describe_db_snapshots", "DBSnapshots"),
-                _paged(clients, "elasticache", "describe_snapshots", "Snapshots"),
+                all_pages(clients, "rds", "describe_db_snapshots", "DBSnapshots"),
+                all_pages(clients, "elasticache", "describe_snapshots", "Snapshots"),
             ),
             SIDE_TIMEOUT,
         )

@@ -7,9 +7,11 @@ The types live in :mod:`services.health.check` and the list of checks in
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 
 from services.core.aws import AwsClients
+from services.core.concurrent import as_they_finish
 from services.core.config import Profile
 from services.core.errors import ConsoleError
 from services.health.check import Check, CheckContext, CheckFn, CheckResult, Status, report_json, worst
@@ -78,14 +80,9 @@ async def iter_checks(
     """Run every check concurrently and yield each result as soon as it is known."""
     ctx = CheckContext(profile, stack) if stack is not None else await load_context(profile)
     todo = list(checks) if checks is not None else list(all_checks())
-    tasks = [asyncio.ensure_future(run_one(c, ctx)) for c in todo]
-    try:
-        for next_done in asyncio.as_completed(tasks):
-            yield await next_done
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+    async with contextlib.aclosing(as_they_finish(run_one(c, ctx) for c in todo)) as results:
+        async for result in results:
+            yield result
 
 
 async def run_checks(

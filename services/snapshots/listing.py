@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services.core.aws import AwsClients
+from services.core.aws import AwsClients, all_pages
 from services.core.config import SnapshotSettings
 from services.core.errors import (
     AwsError,
@@ -201,30 +201,19 @@ def _newest_first(snapshots: Iterable[Snapshot]) -> list[Snapshot]:
     return sorted(snapshots, key=lambda s: s.created or far_future, reverse=True)
 
 
-async def _paged(clients: AwsClients, service: str, operation: str, key: str, **kwargs: Any) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    while True:
-        page = await clients.call(service, operation, **kwargs)
-        items.extend(page.get(key, []))
-        marker = page.get("Marker")
-        if not marker:
-            return items
-        kwargs["Marker"] = marker
-
-
 async def list_snapshots(clients: AwsClients, database: Database) -> list[Snapshot]:
     """Manual and automated snapshots/backups of ``database``, newest first."""
     if database.resource_type == "AWS::RDS::DBCluster":
-        raw = await _paged(
+        raw = await all_pages(
             clients, "rds", "describe_db_cluster_snapshots", "DBClusterSnapshots",
             DBClusterIdentifier=database.physical_id,
         )  # fmt: skip
         return _newest_first(snapshot_from_rds(r, database) for r in raw)
     if database.kind == RDS:
         args = {"DBInstanceIdentifier": database.physical_id}
-        raw = await _paged(clients, "rds", "describe_db_snapshots", "DBSnapshots", **args)
+        raw = await all_pages(clients, "rds", "describe_db_snapshots", "DBSnapshots", **args)
         return _newest_first(snapshot_from_rds(r, database) for r in raw)
-    raw = await _paged(clients, "elasticache", "describe_snapshots", "Snapshots", **cache_target(database))
+    raw = await all_pages(clients, "elasticache", "describe_snapshots", "Snapshots", **cache_target(database))
     return _newest_first(snapshot_from_elasticache(r, database) for r in raw)
 
 

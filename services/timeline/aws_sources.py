@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services.core.aws import AwsClients
+from services.core.aws import AwsClients, all_pages
 from services.stack.model import Stack
 from services.timeline.model import TimelineItem, item
 from services.uplinks.metrics import IOT_METRICS, load_iot_metrics
@@ -81,15 +81,7 @@ def _resources(stack: Stack, *types: str) -> list[str]:
 async def _describe_events(
     clients: AwsClients, service: str, since: datetime, until: datetime, **filters: Any
 ) -> list[dict[str, Any]]:
-    kwargs: dict[str, Any] = {"StartTime": since, "EndTime": until, **filters}
-    events: list[dict[str, Any]] = []
-    while True:
-        page = await clients.call(service, "describe_events", **kwargs)
-        events += page.get("Events", [])
-        marker = page.get("Marker")
-        if not marker:
-            return events
-        kwargs["Marker"] = marker
+    return await all_pages(clients, service, "describe_events", "Events", StartTime=since, EndTime=until, **filters)
 
 
 _CATEGORY_WORDS = (

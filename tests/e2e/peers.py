@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.ports import LOOPBACK
 from sandbox.process import end_process
 
 START_SECONDS = 30.0  # generous: the machine running the suite may be busy
@@ -23,6 +25,13 @@ def binary(name: str, *candidates: str, package: str | None = None) -> str:
     if not found:
         pytest.skip(f"{name} is not installed (apt-get install {package or name})")
     return found
+
+
+def tcp_open(port: int) -> bool:
+    """Whether something accepts TCP connections on the loopback ``port`` (a peer's usual readiness)."""
+    with contextlib.suppress(OSError), socket.create_connection((LOOPBACK, port), timeout=0.2):
+        return True
+    return False
 
 
 @contextlib.contextmanager

@@ -10,16 +10,10 @@ on loopback (the instance and the jump host); the instance's PATH holds a fake `
 from __future__ import annotations
 
 import base64
-import contextlib
 import getpass
 import hashlib
 import hmac
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +21,6 @@ from pathlib import Path
 import asyncssh
 import pytest
 
-from sandbox.process import end_process
 from services.core.config import Profile, SshSettings
 from services.core.errors import HostKeyMismatch, HostKeyUnknown
 from services.core.ssh import connect, fetch_host_key, trust_host_key
@@ -35,20 +28,11 @@ from services.health import reach
 from services.health.run import CheckContext, Status
 from services.journal.follow import read_journal
 from tests.conftest import run_cli
+from tests.e2e.sshd import Sshd, running_sshd
 
-SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
-ROOT = Path(__file__).resolve().parents[2]
 USER = getpass.getuser()
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not os.path.exists(SSHD), reason="Debian's openssh-server (sshd) is not installed"),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+FORWARDING = "AllowTcpForwarding yes\n"  # ProxyJump reaches the instance through a forwarded channel
+pytestmark = pytest.mark.e2e
 
 
 def hashed_entry(host: str, port: int, public: str) -> str:
@@ -82,42 +66,6 @@ class Bastion:
         return path
 
 
-def _start_sshd(work: Path, authorized: str, *, journal: bool) -> tuple[subprocess.Popen[bytes], int, str]:
-    work.mkdir(parents=True)
-    os.chmod(work, 0o755)
-    host_key = asyncssh.generate_private_key("ssh-ed25519")
-    host_key.write_private_key(str(work / "host_key"))
-    os.chmod(work / "host_key", 0o600)
-    options = ""
-    if journal:
-        bin_dir = work / "bin"
-        bin_dir.mkdir()
-        scripts = {
-            "journalctl": f"#!/bin/sh\nPYTHONPATH={ROOT} exec {sys.executable} -m sandbox.journalctl --t0 "
-            f'{time.time()} --rate 200 -- "$@"\n',
-            "sudo": '#!/bin/sh\nwhile [ "${1#-}" != "$1" ]; do shift; done\nexec "$@"\n',
-        }
-        for name, text in scripts.items():
-            (bin_dir / name).write_text(text)
-            os.chmod(bin_dir / name, 0o755)
-        options = f'environment="PATH={bin_dir}:/usr/local/bin:/usr/bin:/bin" '
-    (work / "authorized_keys").write_text(options + authorized)
-    port = _free_port()
-    (work / "sshd_config").write_text(
-        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {work / 'host_key'}\n"
-        f"AuthorizedKeysFile {work / 'authorized_keys'}\nPidFile {work / 'sshd.pid'}\n"
-        "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nPermitRootLogin prohibit-password\n"
-        "PermitUserEnvironment yes\nStrictModes no\nAllowTcpForwarding yes\nLogLevel ERROR\n"
-    )
-    Path("/run/sshd").mkdir(exist_ok=True)
-    proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(work / "sshd_config")], stderr=subprocess.DEVNULL)
-    for _ in range(500):
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            break
-        time.sleep(0.02)
-    return proc, port, host_key.export_public_key().decode().strip()
-
-
 @pytest.fixture(scope="module")
 def bastion(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bastion]:
     root = tmp_path_factory.mktemp("bastion")
@@ -128,8 +76,16 @@ def bastion(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bastion]:
     client.write_private_key(str(ssh_dir / "id_bastion"))
     os.chmod(ssh_dir / "id_bastion", 0o600)
     public = client.export_public_key().decode()
-    target, target_port, target_public = _start_sshd(root / "instance", public, journal=True)
-    jump, jump_port, jump_public = _start_sshd(root / "jump", public, journal=False)
+    with (
+        running_sshd(root / "instance", journal=True, client_public=public, config=FORWARDING) as target,
+        running_sshd(root / "jump", client_public=public, config=FORWARDING) as jump,
+    ):
+        yield _configure(root, ssh_dir, target, jump)
+
+
+def _configure(root: Path, ssh_dir: Path, target: Sshd, jump: Sshd) -> Bastion:
+    """The operator's ``~/.ssh``: aliases, the jump host, hashed and global known_hosts."""
+    target_port, target_public, jump_port, jump_public = target.port, target.host_public, jump.port, jump.host_public
     global_file = root / "ssh_known_hosts"
     (ssh_dir / "config").write_text(
         f"Host ttes-alias\n  HostName 127.0.0.1\n  Port {target_port}\n  User {USER}\n"
@@ -147,11 +103,7 @@ def bastion(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bastion]:
         + "\n"
     )
     global_file.write_text(f"[127.0.0.1]:{jump_port} {jump_public}\n")
-    try:
-        yield Bastion(home, target_port, jump_port, target_public, jump_public)
-    finally:
-        end_process(target)
-        end_process(jump)
+    return Bastion(ssh_dir.parent, target_port, jump_port, target_public, jump_public)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import getpass
-import socket
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,18 +23,12 @@ from services.core.config import DnsSettings, Profile, SshSettings, TlsSettings
 from services.health import dns, reach, tls, web
 from services.health import run as health
 from services.health.run import CheckContext, Status
-from tests.e2e.peers import binary, running_peer
+from tests.e2e.peers import binary, running_peer, tcp_open
 from tests.health_sandbox import PUBLIC_IP, closed_port, make_stack, peer_checks
 
 pytestmark = pytest.mark.e2e
 
 DOMAIN = "demo.ttes.test"
-
-
-def tcp_open(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.2)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 def dns_answers(port: int) -> bool:

@@ -8,96 +8,39 @@ as it is. SFTP is the real sftp-server, where ``/tti`` does not exist: reads fal
 
 from __future__ import annotations
 
-import contextlib
-import getpass
 import os
-import shutil
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
-import asyncssh
 import pytest
 
 from sandbox.host_files import SECRETS, build_host_root
-from sandbox.process import end_process
-from services.core.config import Profile, SshSettings
+from services.core.config import Profile
 from services.core.ssh import connect
 from services.host.facts import gather_facts
 from services.host.files import list_tree, read_file
 from services.host.paths import PathRefused
+from tests.e2e.sshd import ROOT, running_sshd
 
-SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
-ROOT = Path(__file__).resolve().parents[2]
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not os.path.exists(SSHD), reason="Debian's openssh-server (sshd) is not installed"),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def profile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Profile]:
     work = tmp_path_factory.mktemp("sshd-host")
-    os.chmod(work, 0o755)
     host_root = build_host_root(work / "host", acme_pem=b"-----BEGIN CERTIFICATE-----\nnot a real one\n"
                                                          b"-----END CERTIFICATE-----\n")  # fmt: skip
-    bin_dir = work / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "sudo").write_text(
+    sudo = (
         '#!/bin/sh\nwhile [ "${1#-}" != "$1" ]; do shift; done\n'
         'case "$1" in find|readlink|stat|tail|cat)\n'
         f'  PYTHONPATH={ROOT} exec {sys.executable} -m sandbox.host_shell {host_root} "$@";;\nesac\nexec "$@"\n'
     )
-    os.chmod(bin_dir / "sudo", 0o755)
-    host_key = asyncssh.generate_private_key("ssh-ed25519")
-    host_key.write_private_key(str(work / "host_key"))
-    os.chmod(work / "host_key", 0o600)
-    client_key = asyncssh.generate_private_key("ssh-ed25519")
-    client_key.write_private_key(str(work / "client_key"))
-    os.chmod(work / "client_key", 0o600)
-    path = f"{bin_dir}:/usr/local/bin:/usr/bin:/bin"
-    (work / "authorized_keys").write_text(f'environment="PATH={path}" {client_key.export_public_key().decode()}')
-    port = _free_port()
     sftp = next(
         (p for p in ("/usr/lib/openssh/sftp-server", "/usr/libexec/openssh/sftp-server") if os.path.exists(p)), ""
     )
-    (work / "sshd_config").write_text(
-        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {work / 'host_key'}\n"
-        f"AuthorizedKeysFile {work / 'authorized_keys'}\nPidFile {work / 'sshd.pid'}\n"
-        "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nPermitRootLogin prohibit-password\n"
-        "PermitUserEnvironment yes\nStrictModes no\nLogLevel ERROR\n" + (f"Subsystem sftp {sftp}\n" if sftp else "")
-    )
-    Path("/run/sshd").mkdir(exist_ok=True)
-    proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(work / "sshd_config")], stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            break
-        time.sleep(0.02)
-    known = work / "known_hosts"
-    known.write_text(f"[127.0.0.1]:{port} {host_key.export_public_key().decode().strip()}\n")
-    try:
-        yield Profile(
-            name="e2e",
-            stack="ttes-demo",
-            ssh=SshSettings(
-                host="127.0.0.1",
-                port=port,
-                user=getpass.getuser(),
-                identity_file=str(work / "client_key"),
-                known_hosts=str(known),
-            ),
-        )
-    finally:
-        end_process(proc)
+    sftp_config = f"Subsystem sftp {sftp}\n" if sftp else ""
+    with running_sshd(work, scripts={"sudo": sudo}, config=sftp_config) as server:
+        yield server.profile()
 
 
 async def test_tree_and_masked_config_through_real_sshd(profile: Profile) -> None:

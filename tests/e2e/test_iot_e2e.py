@@ -8,9 +8,7 @@ the websocket mode is covered against the sandbox broker (tests/uplinks/test_iot
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
-import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +23,7 @@ from services.core.errors import AuthFailed
 from services.uplinks.devices import DeviceTracker, Seen
 from services.uplinks.feed import UplinkFeed
 from services.uplinks.parse import Uplink, parse_message
-from tests.e2e.peers import binary, running_peer
+from tests.e2e.peers import binary, running_peer, tcp_open
 
 pytestmark = pytest.mark.e2e
 
@@ -63,12 +61,6 @@ def mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
         yield Mosquitto(
             port, str(tmp_path / "ca.pem"), str(tmp_path / "client.pem"), str(tmp_path / "client.key"), tmp_path, ca
         )
-
-
-def tcp_open(port: int) -> bool:
-    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-        return True
-    return False
 
 
 def profile_for(m: Mosquitto, **changes: object) -> Profile:

@@ -9,102 +9,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import getpass
-import os
 import random
-import shutil
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
-import asyncssh
 import pytest
 
-from sandbox.ports import free_port
-from services.core.config import Profile, SshSettings
 from services.health.unit import unit_status
 from services.journal.follow import follow_journal, read_journal
-from tests.e2e.peers import running_peer
+from tests.e2e.sshd import Sshd, running_sshd
 
-SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
-ROOT = Path(__file__).resolve().parents[2]
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not os.path.exists(SSHD), reason="Debian's openssh-server (sshd) is not installed"),
-]
+pytestmark = pytest.mark.e2e
 
-
-@dataclass
-class Sshd:
-    port: int
-    workdir: Path
-    host_public: str
-    client_key: Path
-    t0: float
-
-    def profile(self, port: int | None = None) -> Profile:
-        port = port or self.port
-        known = self.workdir / f"known_hosts_{port}"
-        known.write_text(f"[127.0.0.1]:{port} {self.host_public}\n")
-        return Profile(
-            name="e2e",
-            stack="ttes-demo",
-            ssh=SshSettings(
-                host="127.0.0.1",
-                port=port,
-                user=getpass.getuser(),
-                identity_file=str(self.client_key),
-                known_hosts=str(known),
-            ),
-        )
+SYSTEMCTL = (
+    "#!/bin/sh\nprintf 'Id=lorawan-stack.service\\nLoadState=loaded\\nActiveState=active\\n"
+    "SubState=running\\nNRestarts=2\\nActiveEnterTimestamp=Thu 2026-11-26 09:00:00 UTC\\n'\n"
+)
 
 
 @pytest.fixture(scope="module")
 def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
-    work = tmp_path_factory.mktemp("sshd")
-    os.chmod(work, 0o755)
-    bin_dir = work / "bin"
-    bin_dir.mkdir()
-    t0 = time.time()
-    scripts = {
-        "journalctl": f"#!/bin/sh\nPYTHONPATH={ROOT} exec {sys.executable} -m sandbox.journalctl --t0 {t0} "
-        f'--rate 200 -- "$@"\n',
-        "sudo": '#!/bin/sh\nwhile [ "${1#-}" != "$1" ]; do shift; done\nexec "$@"\n',
-        "systemctl": "#!/bin/sh\nprintf 'Id=lorawan-stack.service\\nLoadState=loaded\\nActiveState=active\\n"
-        "SubState=running\\nNRestarts=2\\nActiveEnterTimestamp=Thu 2026-11-26 09:00:00 UTC\\n'\n",
-    }
-    for name, text in scripts.items():
-        (bin_dir / name).write_text(text)
-        os.chmod(bin_dir / name, 0o755)
-    host_key = asyncssh.generate_private_key("ssh-ed25519")
-    host_key.write_private_key(str(work / "host_key"))
-    os.chmod(work / "host_key", 0o600)
-    client_key = asyncssh.generate_private_key("ssh-ed25519")
-    client_key.write_private_key(str(work / "client_key"))
-    os.chmod(work / "client_key", 0o600)
-    path = f"{bin_dir}:/usr/local/bin:/usr/bin:/bin"
-    (work / "authorized_keys").write_text(f'environment="PATH={path}" {client_key.export_public_key().decode()}')
-    port = free_port()
-    (work / "sshd_config").write_text(
-        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {work / 'host_key'}\n"
-        f"AuthorizedKeysFile {work / 'authorized_keys'}\nPidFile {work / 'sshd.pid'}\n"
-        "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nPermitRootLogin prohibit-password\n"
-        "PermitUserEnvironment yes\nStrictModes no\nLogLevel ERROR\n"
-    )
-    Path("/run/sshd").mkdir(exist_ok=True)
-    cmd = [SSHD, "-D", "-e", "-f", str(work / "sshd_config")]
-    with running_peer("sshd", cmd, lambda: tcp_open(port), work / "sshd.log"):
-        yield Sshd(port, work, host_key.export_public_key().decode().strip(), work / "client_key", t0)
-
-
-def tcp_open(port: int) -> bool:
-    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
-        return True
-    return False
+    with running_sshd(tmp_path_factory.mktemp("sshd"), journal=True, scripts={"systemctl": SYSTEMCTL}) as server:
+        yield server
 
 
 @contextlib.asynccontextmanager

@@ -8,29 +8,24 @@ a pty, a remote command outlives a vanished client until its next write: the con
 
 from __future__ import annotations
 
-import contextlib
 import os
 import pwd
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import asyncssh
 import pytest
 
-from sandbox.process import end_process
 from tests.conftest import ROOT, RunningSandbox
 from tests.core.test_signals_tui import Terminal
+from tests.e2e.sshd import Sshd, running_sshd
 
-SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
 PYTHON3 = "/usr/bin/python3"
 ENDING = [signal.SIGTERM, signal.SIGHUP, signal.SIGINT]
 
@@ -46,82 +41,34 @@ def _login_user() -> str | None:
 USER = _login_user()
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(not os.path.exists(SSHD), reason="Debian's openssh-server (sshd) is not installed"),
     pytest.mark.skipif(not os.path.exists(PYTHON3), reason="Debian's python3 is not installed"),
     pytest.mark.skipif(USER is None or os.geteuid() != 0, reason="needs root to start sshd and a non-root account"),
 ]
 
 
-@dataclass
-class UserSshd:
-    port: int
-    workdir: Path
-    host_public: str
-    client_key: Path
-    user: str
-
-    def ssh_section(self) -> str:
-        known = self.workdir / "known_hosts"
-        known.write_text(f"[127.0.0.1]:{self.port} {self.host_public}\n")
-        return (
-            f'user = "{self.user}"\nhost = "127.0.0.1"\nport = {self.port}\n'
-            f'identity_file = "{self.client_key}"\nknown_hosts = "{known}"\nunit = "lorawan-stack.service"\n'
-        )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def ssh_section(server: Sshd) -> str:
+    """The profile's ``[ssh]`` lines for logging in to ``server`` as :data:`USER`."""
+    return (
+        f'user = "{USER}"\nhost = "127.0.0.1"\nport = {server.port}\n'
+        f'identity_file = "{server.client_key}"\nknown_hosts = "{server.known_hosts()}"\n'
+        'unit = "lorawan-stack.service"\n'
+    )
 
 
 @pytest.fixture(scope="module")
-def user_sshd() -> Iterator[UserSshd]:
-    assert USER is not None
-    work = Path(tempfile.mkdtemp(prefix="ttes-e2e-sshd-"))
-    os.chmod(work, 0o755)  # the login user reads its scripts here
-    bin_dir = work / "bin"
-    bin_dir.mkdir()
-    scripts = {
-        "journalctl": f"#!/bin/sh\nPYTHONPATH={ROOT} exec {PYTHON3} -m sandbox.journalctl --t0 {time.time()} "
-        f'--rate 200 -- "$@"\n',
-        "sudo": '#!/bin/sh\nwhile [ "${1#-}" != "$1" ]; do shift; done\nexec "$@"\n',
-    }
-    for name, text in scripts.items():
-        (bin_dir / name).write_text(text)
-        os.chmod(bin_dir / name, 0o755)
-    host_key = asyncssh.generate_private_key("ssh-ed25519")
-    host_key.write_private_key(str(work / "host_key"))
-    os.chmod(work / "host_key", 0o600)
-    client_key = asyncssh.generate_private_key("ssh-ed25519")
-    client_key.write_private_key(str(work / "client_key"))
-    os.chmod(work / "client_key", 0o600)
-    path = f"{bin_dir}:/usr/local/bin:/usr/bin:/bin"
-    (work / "authorized_keys").write_text(f'environment="PATH={path}" {client_key.export_public_key().decode()}')
-    os.chmod(work / "authorized_keys", 0o644)
-    port = _free_port()
-    (work / "sshd_config").write_text(
-        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {work / 'host_key'}\n"
-        f"AuthorizedKeysFile {work / 'authorized_keys'}\nPidFile {work / 'sshd.pid'}\n"
-        # PAM: Debian's system accounts are locked (no password), which sshd without PAM refuses even for keys.
-        "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM yes\n"
-        "PermitUserEnvironment yes\nStrictModes no\nLogLevel ERROR\n"
-    )
-    Path("/run/sshd").mkdir(exist_ok=True)
-    proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(work / "sshd_config")], stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            break
-        time.sleep(0.02)
+def user_sshd() -> Iterator[Sshd]:
+    work = Path(tempfile.mkdtemp(prefix="ttes-e2e-sshd-"))  # not under pytest's root-only temporary tree
     try:
-        yield UserSshd(port, work, host_key.export_public_key().decode().strip(), work / "client_key", USER)
+        # PAM: Debian's system accounts are locked (no password), which sshd without PAM refuses even for keys.
+        with running_sshd(work, journal=True, python=PYTHON3, use_pam=True) as server:
+            yield server
     finally:
-        end_process(proc)
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _remote_journalctl(user: str) -> list[int]:
-    out = subprocess.run(["pgrep", "-u", user, "-f", "sandbox.journalctl"], capture_output=True, text=True).stdout
+def _remote_journalctl() -> list[int]:
+    assert USER is not None
+    out = subprocess.run(["pgrep", "-u", USER, "-f", "sandbox.journalctl"], capture_output=True, text=True).stdout
     return [int(pid) for pid in out.split()]
 
 
@@ -135,13 +82,11 @@ def _wait_until(predicate: object, timeout: float, what: str) -> None:
 
 
 @pytest.mark.parametrize("sig", ENDING, ids=lambda s: signal.Signals(s).name)
-def test_signal_to_logs_follow_ends_the_remote_journalctl(
-    user_sshd: UserSshd, tmp_path: Path, sig: signal.Signals
-) -> None:
+def test_signal_to_logs_follow_ends_the_remote_journalctl(user_sshd: Sshd, tmp_path: Path, sig: signal.Signals) -> None:
     config = tmp_path / "config.toml"
     config.write_text(
         'default_profile = "e2e"\n\n[profiles.e2e]\nstack = "ttes-demo"\nregion = "eu-west-1"\n\n'
-        f"[profiles.e2e.ssh]\n{user_sshd.ssh_section()}"
+        f"[profiles.e2e.ssh]\n{ssh_section(user_sshd)}"
     )
     out = tmp_path / "out.txt"
     env = {k: v for k, v in os.environ.items() if k != "TTES_CONSOLE_CONFIG"}
@@ -155,25 +100,25 @@ def test_signal_to_logs_follow_ends_the_remote_journalctl(
         )
     try:
         _wait_until(lambda: out.read_bytes().count(b"\n") >= 5, 60, "no journal entries arrived")
-        assert _remote_journalctl(user_sshd.user)  # the test sees the remote process: it can fail
+        assert _remote_journalctl()  # the test sees the remote process: it can fail
         proc.send_signal(sig)
         assert proc.wait(timeout=60) == 128 + sig
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.stderr is not None and b"Traceback" not in proc.stderr.read()
-    _wait_until(lambda: not _remote_journalctl(user_sshd.user), 10, "the remote journalctl is still running")
+    _wait_until(lambda: not _remote_journalctl(), 10, "the remote journalctl is still running")
 
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="Debian's tmux is not installed")
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=lambda s: signal.Signals(s).name)
 def test_signal_to_the_console_ends_the_remote_journalctl(
-    user_sshd: UserSshd, sandbox: RunningSandbox, tmp_path: Path, sig: signal.Signals
+    user_sshd: Sshd, sandbox: RunningSandbox, tmp_path: Path, sig: signal.Signals
 ) -> None:
     """The TUI on the sandbox's AWS, its journal from Debian's sshd; killed in tmux: nothing left anywhere."""
     text = sandbox.config_path.read_text()
     text = re.sub(
-        r"(?ms)^(\[profiles\.[^\]]+\.ssh\]\n).*?(?=^\[)", lambda m: m.group(1) + user_sshd.ssh_section() + "\n", text
+        r"(?ms)^(\[profiles\.[^\]]+\.ssh\]\n).*?(?=^\[)", lambda m: m.group(1) + ssh_section(user_sshd) + "\n", text
     )
     config = tmp_path / "config.toml"
     config.write_text(text)
@@ -182,14 +127,14 @@ def test_signal_to_the_console_ends_the_remote_journalctl(
     terminal = Terminal(tmp_path, env)
     try:
         terminal.type(f"cd {ROOT}; {sys.executable} -m tui.cli --config {config}; echo $? > {exit_file}")
-        _wait_until(lambda: _remote_journalctl(user_sshd.user), 120, "the console did not start the remote journal")
+        _wait_until(_remote_journalctl, 120, "the console did not start the remote journal")
         time.sleep(1.0)
         shell = terminal.shell_pid()
         console = subprocess.run(["pgrep", "-P", str(shell), "-f", "tui.cli"], capture_output=True, text=True)
         os.kill(int(console.stdout.split()[0]), sig)
         _wait_until(exit_file.exists, 60, "the console did not end")
         assert exit_file.read_text().strip() == str(128 + sig)
-        _wait_until(lambda: not _remote_journalctl(user_sshd.user), 10, "the remote journalctl is still running")
+        _wait_until(lambda: not _remote_journalctl(), 10, "the remote journalctl is still running")
         assert set(terminal.flags().values()) == {"0"}, terminal.flags()
         terminal.type(f"stty -a > {stty_file}")
         _wait_until(lambda: stty_file.exists() and stty_file.read_text(), 30, "stty did not run")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.process import SandboxProcess
-from tests.conftest import RunningSandbox, run_cli
+from tests.conftest import RunningSandbox, run_cli, use_sandbox_env
 
 TTES_STACKS = {"ttes-demo", "ttes-staging", "ttes-us", "ttes-apac", "ttes-lab"}
 
@@ -139,10 +139,7 @@ async def test_a_stack_slower_than_its_timeout_is_a_row_that_says_so(
     from services.fleet.rows import load_fleet
     from tests.health_sandbox import silent_udp
 
-    for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(key, raising=False)
-    for key, value in fleet.environ.items():
-        monkeypatch.setenv(key, value)
+    use_sandbox_env(fleet, monkeypatch)
     profiles = load_profiles(fleet.config_path, environ={})[:2]
     with silent_udp() as deaf:
         # A resolver that never answers keeps the second stack's DNS check waiting past the stack's time.

@@ -9,7 +9,7 @@ from textual.pilot import Pilot
 
 from sandbox.process import SandboxProcess
 from services.fleet.profiles import load_profiles
-from tests.conftest import RunningSandbox
+from tests.conftest import RunningSandbox, use_sandbox_env
 from tui.app import TtesConsoleApp
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.fleet import FleetScreen
@@ -25,10 +25,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
 
 @pytest.fixture
 def app(fleet: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> TtesConsoleApp:
-    for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(key, raising=False)
-    for key, value in fleet.environ.items():
-        monkeypatch.setenv(key, value)
+    use_sandbox_env(fleet, monkeypatch)
     profiles = load_profiles(fleet.config_path, environ={})
     return TtesConsoleApp(profiles[0], fleet=profiles, start_on_fleet=True)
 

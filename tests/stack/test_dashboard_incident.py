@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
 from textual.widgets import Header, TabbedContent
 
+from sandbox.ports import free_port
 from sandbox.process import SandboxProcess
 from services.core.config import Profile
-from tests.conftest import RunningSandbox
+from tests.conftest import RunningSandbox, use_sandbox_env
 from tests.stack.test_dashboard import screen_text, wait_for
 from tui.app import TtesConsoleApp
 from tui.panes.health import HealthPane
@@ -29,19 +29,12 @@ def troubled(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 
 @pytest.fixture
 def troubled_env(troubled: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> RunningSandbox:
-    for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION"):
-        monkeypatch.delenv(key, raising=False)
-    for key, value in troubled.environ.items():
-        monkeypatch.setenv(key, value)
-    return troubled
+    return use_sandbox_env(troubled, monkeypatch)
 
 
 def broker_down(profile: Profile) -> Profile:
     """The same profile with the AWS IoT endpoint on a port where nothing listens (the broker is down)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return replace(profile, iot=replace(profile.iot, port=port))
+    return replace(profile, iot=replace(profile.iot, port=free_port()))
 
 
 def checks_done(app: TtesConsoleApp) -> bool:

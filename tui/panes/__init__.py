@@ -8,9 +8,11 @@ pane may open a modal that only shows one of its own items (the journal's entry 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
+from rich.text import Text
 from textual.containers import Vertical
+from textual.widgets import Static
 
 from services.core.config import Profile
 from services.stack.model import Stack
@@ -48,3 +50,38 @@ class Pane(ShowsWorkerFailures, Vertical):
             if self in widget.ancestors:
                 widget.focus()
                 return
+
+
+class RefreshingPane(Pane):
+    """A pane that reads its data again every ``interval`` seconds once the stack is known, and on ``r``.
+
+    Subclasses implement :meth:`load` (start the worker that reads) and compose a one-line
+    ``Static`` with the id :attr:`STATUS_ID`, which :meth:`_status` writes.
+    """
+
+    STATUS_ID: ClassVar[str]
+
+    def __init__(self, profile: Profile, *, interval: float, read_only: bool = False, **kwargs: Any) -> None:
+        super().__init__(profile, read_only=read_only, **kwargs)
+        self.interval = interval
+        self._started = False
+
+    def stack_loaded(self, stack: Stack) -> None:
+        super().stack_loaded(stack)
+        if not self._started:
+            self._started = True
+            self.set_interval(self.interval, self.load)
+        self.load()
+
+    def reload(self) -> None:
+        self.load()
+
+    def load(self) -> None:
+        """Start reading the pane's data: at the first stack, every ``interval`` and on ``r``."""
+        raise NotImplementedError
+
+    def _status(self, text: str, *, problem: bool = False) -> None:
+        """The status line, as plain text (remote words are never read as markup)."""
+        status = self.query_one(f"#{self.STATUS_ID}", Static)
+        status.update(Text(text))
+        status.set_class(problem, "-problem")

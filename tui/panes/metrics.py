@@ -14,16 +14,15 @@ from textual.widgets import Static
 from services.core.aws import AwsClients
 from services.core.config import Profile
 from services.core.errors import ConsoleError
-from services.stack.model import Stack
 from services.uplinks.metrics import IOT_METRICS, WINDOWS_HOURS, IotMetrics, load_iot_metrics
-from tui.panes import Pane
+from tui.panes import RefreshingPane
 from widgets.metric_chart import MetricChart
 
 REFRESH_SECONDS = 60.0
 FAILURES = {"PublishIn.ClientError", "PublishIn.AuthError", "PublishOut.ClientError"}
 
 
-class MetricsPane(Pane):
+class MetricsPane(RefreshingPane):
     """AWS IoT Core's Monitor page in the terminal: one chart per metric, `w` cycles the window."""
 
     DEFAULT_CSS = """
@@ -34,6 +33,7 @@ class MetricsPane(Pane):
     MetricsPane #metrics-charts { layout: grid; grid-size: 2; grid-rows: 8; grid-gutter: 0 1; height: auto; }
     """
 
+    STATUS_ID = "metrics-status"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("w", "next_window", "Window")]
 
     def __init__(
@@ -45,29 +45,17 @@ class MetricsPane(Pane):
         interval: float = REFRESH_SECONDS,
         **kwargs: Any,
     ) -> None:
-        super().__init__(profile, read_only=read_only, **kwargs)
+        super().__init__(profile, interval=interval, read_only=read_only, **kwargs)
         self.clients = clients
-        self.interval = interval
         self.hours = WINDOWS_HOURS[0]
         self.metrics: IotMetrics | None = None
         self.problem = ""
-        self._started = False
 
     def compose(self) -> ComposeResult:
-        yield Static("waiting for the stack", id="metrics-status")
+        yield Static("waiting for the stack", id=self.STATUS_ID)
         with VerticalScroll(), Container(id="metrics-charts"):
             for name, label in IOT_METRICS:
                 yield MetricChart(label, variant="error" if name in FAILURES else "", id=_chart_id(name))
-
-    def stack_loaded(self, stack: Stack) -> None:
-        super().stack_loaded(stack)
-        if not self._started:
-            self._started = True
-            self.set_interval(self.interval, self.load)
-        self.load()
-
-    def reload(self) -> None:
-        self.load()
 
     def action_next_window(self) -> None:
         self.hours = WINDOWS_HOURS[(WINDOWS_HOURS.index(self.hours) + 1) % len(WINDOWS_HOURS)]
@@ -98,11 +86,6 @@ class MetricsPane(Pane):
         publishes = metrics.get("PublishIn.Success")
         total = f" · {publishes.total:,.0f} publishes in" if publishes else ""
         self._status(f"AWS/IoT, last {hours} h in 5-minute sums{total} · updated {datetime.now():%H:%M:%S} · w: window")
-
-    def _status(self, text: str, *, problem: bool = False) -> None:
-        status = self.query_one("#metrics-status", Static)
-        status.update(text)
-        status.set_class(problem, "-problem")
 
 
 def _chart_id(name: str) -> str:

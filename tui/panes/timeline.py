@@ -19,10 +19,9 @@ from textual.widgets import DataTable, Static
 
 from services.core.aws import AwsClients
 from services.core.config import Profile
-from services.stack.model import Stack
 from services.timeline.assemble import build_timeline
 from services.timeline.model import RANGES, SOURCES, Timeline, TimelineItem, parse_range
-from tui.panes import Pane
+from tui.panes import RefreshingPane
 from widgets.timeline_band import TimelineBand
 
 REFRESH_SECONDS = 60.0
@@ -30,7 +29,7 @@ MAX_ROWS = 3000  # the newest items shown; `timeline --json` has them all
 _SEVERITY_STYLE = {"critical": "bold red", "error": "red", "warning": "yellow", "notice": "cyan", "info": ""}
 
 
-class TimelinePane(Pane):
+class TimelinePane(RefreshingPane):
     """Every source merged in time order; the band shows where the list's cursor is."""
 
     DEFAULT_CSS = """
@@ -40,6 +39,7 @@ class TimelinePane(Pane):
     TimelinePane DataTable { height: 1fr; }
     """
 
+    STATUS_ID = "timeline-status"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("w", "next_range", "Range"),
         Binding("o", "next_source", "Source"),  # s is Snapshots everywhere
@@ -54,31 +54,19 @@ class TimelinePane(Pane):
         interval: float = REFRESH_SECONDS,
         **kwargs: Any,
     ) -> None:
-        super().__init__(profile, read_only=read_only, **kwargs)
+        super().__init__(profile, interval=interval, read_only=read_only, **kwargs)
         self.clients = clients or AwsClients(profile)
-        self.interval = interval
         self.range = RANGES[0]
         self.source = ""  # "" = every source
         self.timeline: Timeline | None = None
         self.shown: list[TimelineItem] = []
-        self._started = False
 
     def compose(self) -> ComposeResult:
-        yield Static("waiting for the stack", id="timeline-status")
+        yield Static("waiting for the stack", id=self.STATUS_ID)
         yield TimelineBand(id="timeline-band")
         table: DataTable[Text] = DataTable(id="timeline-list", cursor_type="row", zebra_stripes=False)
         table.add_columns("time", "source", "severity", "what")
         yield table
-
-    def stack_loaded(self, stack: Stack) -> None:
-        super().stack_loaded(stack)
-        if not self._started:
-            self._started = True
-            self.set_interval(self.interval, self.load)
-        self.load()
-
-    def reload(self) -> None:
-        self.load()
 
     def action_next_range(self) -> None:
         self.range = RANGES[(RANGES.index(self.range) + 1) % len(RANGES)]
@@ -143,8 +131,3 @@ class TimelinePane(Pane):
 
             host = self.profile.ssh.host or (self.stack.public_ip if self.stack is not None else "")
             self.app.push_screen(TimelineItemScreen(self.shown[event.cursor_row], profile=self.profile, host=host))
-
-    def _status(self, text: str, *, problem: bool = False) -> None:
-        status = self.query_one("#timeline-status", Static)
-        status.update(Text(text))
-        status.set_class(problem, "-problem")
