@@ -6,21 +6,24 @@ to the fake journalctl (``python -m sandbox.journalctl``); what comes back is gr
 
 from __future__ import annotations
 
-import os
 import time
+from collections.abc import Iterator
 
 import pytest
 
 from services.timeline.journal_source import fetch_journal, journal_items
-from tests.e2e.test_journal_e2e import SSHD, Sshd, sshd  # noqa: F401  (the module's sshd fixture)
+from tests.e2e.sshd import Sshd, running_sshd
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not os.path.exists(SSHD), reason="Debian's openssh-server (sshd) is not installed"),
-]
+pytestmark = pytest.mark.e2e
 
 
-async def test_warnings_come_filtered_and_grouped_through_a_real_shell(sshd: Sshd) -> None:  # noqa: F811
+@pytest.fixture(scope="module")
+def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
+    with running_sshd(tmp_path_factory.mktemp("sshd"), journal=True) as server:
+        yield server
+
+
+async def test_warnings_come_filtered_and_grouped_through_a_real_shell(sshd: Sshd) -> None:
     until = time.time()
     since = until - 3600
     warnings, lifecycle = await fetch_journal(sshd.profile(), "127.0.0.1", since - 3600, until)
