@@ -7,7 +7,8 @@ import re
 import uuid
 
 from services.core.aws import AwsClients
-from services.core.config import TEMPLATE_PLACEHOLDERS, Profile, fill_template
+from services.core.config import Profile
+from services.core.config_ranges import TEMPLATE_PLACEHOLDERS, fill_template
 from services.core.errors import ConfigError
 
 

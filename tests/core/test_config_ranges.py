@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from services.core.config import Profile, fill_template, load_profile
+from services.core.config import Profile, load_profile
+from services.core.config_ranges import fill_template
 from services.core.errors import ConfigError
 
 
