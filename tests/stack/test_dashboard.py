@@ -19,7 +19,7 @@ from widgets.event_table import EventRow, EventTable
 from widgets.stack_summary import ResourceRow, StackSummary, StackSummaryData
 
 
-async def wait_for(pilot: Pilot[object], condition: object, tries: int = 200) -> None:
+async def wait_for(pilot: Pilot[object], condition: object, tries: int = 600) -> None:
     for _ in range(tries):
         if callable(condition) and condition():
             return
