@@ -1,6 +1,7 @@
 """A fast view of journal entries: line API, levels, filters, search, marks, follow mode.
 
-The entries live in a :class:`~widgets.journal_buffer.JournalBuffer` outside the renderer.
+The entries live in a :class:`~widgets.journal_buffer.JournalBuffer` outside the renderer, the
+jumps to errors, matches and marks in :class:`~widgets.journal_jumps.JournalJumps`.
 ``render_line`` draws only the rows on screen (from a cache of drawn entries), so a flood of
 entries or a 1 MB line costs what the visible rows cost. Remote text is shown as text: control
 and escape characters are drawn as ``\\xNN`` and nothing is read as markup.
@@ -8,7 +9,6 @@ and escape characters are drawn as ``\\xNN`` and nothing is read as markup.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
@@ -23,23 +23,18 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
 
-from widgets.journal_buffer import DEFAULT_MAX_BYTES, JournalBuffer, JournalLine, neutralise, plain_line
+from widgets.journal_buffer import DEFAULT_MAX_BYTES, JournalBuffer, JournalLine, neutralise
+from widgets.journal_jumps import JournalJumps, is_error
 from widgets.journal_paint import JournalPainter
 
 __all__ = ["JournalLine", "JournalView", "neutralise"]
 
 FOLLOW_SECONDS = 0.2  # at most 5 follow repaints a second (a flood is unreadable anyway; keys get the time)
-def _is_error(entry: JournalLine) -> bool:
-    return entry.level in ("ERROR", "FATAL")
-
-
-_TRACE_LINE = re.compile(r"^(?:\s|\S+\.go:\d+)")  # a stack-trace line under an error, not an error of its own
-
 
 _PARTS = ("debug", "info", "warn", "error", "fatal", "timestamp", "namespace", "fields", "cursor", "match", "mark")
 
 
-class JournalView(ScrollView, can_focus=True):
+class JournalView(JournalJumps, ScrollView, can_focus=True):
     """Journal entries in a scrollable, filterable, followable view."""
 
     DEFAULT_CSS = """
@@ -130,7 +125,7 @@ class JournalView(ScrollView, can_focus=True):
             self.refresh()
         if self.follow:
             self.buffer.cursor = self.buffer.visible[-1] if self.buffer.visible else None
-        if self.waiting_for_error and any(_is_error(e) for e in entries):
+        if self.waiting_for_error and any(is_error(e) for e in entries):
             self.waiting_for_error = False
             self._resize()
             self.action_newest_error()
@@ -330,53 +325,6 @@ class JournalView(ScrollView, can_focus=True):
     def action_ask(self, kind: str) -> None:
         self.post_message(self.InputRequested(kind, self.filter_text if kind == "filter" else self.search_text))
 
-    def action_next_match(self, direction: int, from_cursor: bool = False) -> None:
-        search = self.buffer.search
-        if search is None:
-            return
-        timestamps = self.show_timestamps
-        self._jump(
-            self.buffer.find(
-                direction,
-                lambda e: search.search(plain_line(e, timestamps=timestamps)) is not None,
-                include_current=from_cursor,
-            )
-        )
-
-    def action_newest_error(self) -> None:
-        """The newest error; with none yet, wait (still following) and jump when one arrives."""
-        visible = self.buffer.visible
-        at = next((n for n in range(len(visible) - 1, -1, -1) if _is_error(self.buffer.entry(visible[n]))), None)
-        while at and _TRACE_LINE.match(self.buffer.entry(visible[at]).message):
-            if not _is_error(self.buffer.entry(visible[at - 1])):
-                break
-            at -= 1  # up to the error the trace belongs to
-        found = None if at is None else visible[at]
-        if found is None:
-            self.waiting_for_error = True
-            self.notify("No error yet: the view jumps to the first one that arrives.", timeout=3)
-            return
-        self.waiting_for_error = False
-        self._jump(found)
-
-    def action_older_error(self) -> None:
-        """From the live tail the newest error, then further back; it never wraps to the oldest."""
-        self.waiting_for_error = False
-        self._jump(self.buffer.find(-1, _is_error, include_current=self.follow, wrap=False), "No older error.")
-
-    def action_newer_error(self) -> None:
-        self.waiting_for_error = False
-        self._jump(self.buffer.find(1, _is_error, wrap=False), "No newer error.")
-
-    def action_toggle_mark(self) -> None:
-        if self.buffer.cursor is not None:
-            self.buffer.toggle_mark()
-            self.painter.forget()
-            self.refresh()
-
-    def action_next_mark(self) -> None:
-        self._jump(self.buffer.find(1, ids=self.buffer.marks))
-
     def action_select(self) -> None:
         entry = self.entry_at_cursor()
         if entry is not None:
@@ -384,45 +332,6 @@ class JournalView(ScrollView, can_focus=True):
 
     def action_save(self) -> None:
         self.post_message(self.SaveRequested())
-
-    def _jump(self, entry_id: int | None, none_left: str = "No more matches.") -> None:
-        if entry_id is None:
-            if self.buffer.visible:
-                self.notify(none_left, severity="warning", timeout=2)
-            return
-        self.follow = False
-        self.buffer.cursor = entry_id
-        self._scroll_to_cursor(center=True)
-        # Again once laid out: a jump made as the tab appears (E from the dashboard) or as the first
-        # entries arrive has no size to scroll within yet.
-        self.call_after_refresh(self._scroll_to_cursor, True)
-        self.refresh()
-
-    def _scroll_to_cursor(self, center: bool = False) -> None:
-        if self.buffer.cursor is None:
-            return
-        index = self.buffer.cursor_index()
-        region = self.scrollable_content_region
-        height = max(1, region.height)
-        top = int(self.scroll_y)
-        if self.wrap:
-            wrapped_top = self.painter.wrapped_top_for(
-                index,
-                top,
-                max(1, region.width),
-                height,
-                at_end=self._at_end(),
-                center=center,
-                timestamps=self.show_timestamps,
-            )
-            if wrapped_top is not None:
-                self.scroll_to(y=wrapped_top, animate=False, immediate=True)
-        elif center and not (top <= index < top + height):
-            self.scroll_to(y=max(0, index - height // 2), animate=False, immediate=True)
-        elif index < top:
-            self.scroll_to(y=index, animate=False, immediate=True)
-        elif index >= top + height:
-            self.scroll_to(y=index - height + 1, animate=False, immediate=True)
 
     def _at_end(self) -> bool:
         return self.scroll_y >= self.max_scroll_y

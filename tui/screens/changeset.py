@@ -5,12 +5,15 @@ snapshot fields pre-filled from the snapshot screen) · 3 review (dangerous chan
 verdict) · 4 the snapshot guard (blocked without a fresh snapshot; snapshot screen or an audited
 override) · 5 confirm by typing the stack name · 6 live progress to the end. ``esc`` before
 execution deletes the change set unless it was kept (``k``).
+
+Mixed in: the keys (:mod:`~tui.screens.changeset_keys`), the snapshot guard of step 4
+(:mod:`~tui.screens.changeset_guard`) and leaving (:mod:`~tui.screens.changeset_leaving`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import events, on, work
@@ -26,7 +29,6 @@ from services.changes.execute import (
     Execution,
     SnapshotGuard,
     UpdateProgress,
-    check_snapshot_guard,
     execute_change_set,
     follow_update,
 )
@@ -35,7 +37,9 @@ from services.core.config import Profile
 from services.core.errors import ConsoleError
 from tui.handoff import SnapshotHandoff
 from tui.panes.events import event_rows
+from tui.screens.changeset_guard import ChangeSetGuard
 from tui.screens.changeset_keys import ChangeSetKeys
+from tui.screens.changeset_leaving import ChangeSetLeaving
 from tui.screens.changeset_view import change_rows, failures_text, param_fields, result_text
 from tui.worker_errors import ShowsWorkerFailures
 from widgets.changes_form import FormInput, ParameterForm
@@ -46,7 +50,7 @@ STEPS = ("Template", "Parameters", "Review", "Guard", "Confirm", "Progress")
 FOLLOW_INTERVAL = 2.0
 
 
-class ChangeSetScreen(ShowsWorkerFailures, ChangeSetKeys, Screen[None]):
+class ChangeSetScreen(ShowsWorkerFailures, ChangeSetKeys, ChangeSetGuard, ChangeSetLeaving, Screen[None]):
     """Create, review, guard, confirm, execute and follow one change set."""
 
     DEFAULT_CSS = """
@@ -293,7 +297,7 @@ class ChangeSetScreen(ShowsWorkerFailures, ChangeSetKeys, Screen[None]):
         # The next "Create" replaces this change set (deleting it unless it was kept).
         self.show_step(2)
 
-    # --- step 3 → 4 → 5 ---------------------------------------------------------------------
+    # --- step 3 → 4 (the guard itself in ChangeSetGuard) → 5 --------------------------------
 
     @on(Button.Pressed, "#to-guard")
     def to_guard(self) -> None:
@@ -304,62 +308,13 @@ class ChangeSetScreen(ShowsWorkerFailures, ChangeSetKeys, Screen[None]):
     def recheck(self) -> None:
         self.check_guard()
 
-    @work(exclusive=True, group="changeset", exit_on_error=False)
-    async def check_guard(self) -> None:
-        assert self.plan is not None
-        self.set_status("Looking for snapshots newer than the change set…")
-        try:
-            self.guard = await check_snapshot_guard(self.clients, self.plan)
-        except ConsoleError as exc:
-            self.set_status(str(exc), "error")
-            return
-        self.set_status("")
-        self.show_guard(self.guard)
-
-    def show_guard(self, guard: SnapshotGuard) -> None:
-        text = self.query_one("#guard-text", Static)
-        blocked = guard.blocked and not self.override
-        if guard.blocked:
-            when = f" (created {guard.newer_than:%H:%M:%S %Z})" if guard.newer_than else ""
-            lines = [f"Execution blocked: no snapshot newer than the change set{when} protects:"]
-        else:
-            lines = [guard.sentence]
-        lines += [f"  • {c.text}" for c in guard.checks]
-        if guard.blocked and not self.override:
-            lines.append("Take a snapshot (s), then check again; or override explicitly (audited).")
-        if guard.blocked and self.override:
-            lines.append("OVERRIDDEN: execution will go ahead without a fresh snapshot; this is audited.")
-        text.update(Text("\n".join(lines)))
-        text.set_class(blocked, "-blocked")
-        text.set_class(not guard.blocked, "-clear")
-        for button_id in ("#open-snapshots", "#override"):
-            self.query_one(button_id, Button).display = guard.blocked and not self.override
-        self.query_one("#to-confirm", Button).disabled = blocked
-
     @on(Button.Pressed, "#open-snapshots")
-    def action_snapshots(self) -> None:
-        from tui.screens.snapshots import SnapshotScreen
-
-        self.app.push_screen(SnapshotScreen(self.profile, self.clients, read_only=self.read_only))
-
-    def on_screen_resume(self) -> None:
-        if self.step == 4 and self.plan is not None:
-            self.check_guard()
+    def snapshots_pressed(self) -> None:
+        self.action_snapshots()
 
     @on(Button.Pressed, "#override")
-    def ask_override(self) -> None:
-        from tui.screens.snapshots import ConfirmScreen
-
-        def answered(yes: bool | None) -> None:
-            if yes and self.guard is not None:
-                self.override = True
-                self.show_guard(self.guard)
-
-        question = (
-            "Execute without a fresh snapshot? The database's data since its last snapshot could be lost. "
-            "The override is recorded in the audit log."
-        )
-        self.app.push_screen(ConfirmScreen(question, "Override"), answered)
+    def override_pressed(self) -> None:
+        self.ask_override()
 
     @on(Button.Pressed, "#to-confirm")
     def to_confirm(self) -> None:
@@ -414,40 +369,8 @@ class ChangeSetScreen(ShowsWorkerFailures, ChangeSetKeys, Screen[None]):
             kind = "ok" if progress.succeeded else "error"
             self.set_status(f"The update ended {progress.stack_status}.", kind)
 
-    # --- leaving ----------------------------------------------------------------------------
-
-    def action_keep(self) -> None:
-        if self.plan is None or self.executed:
-            return
-        self.kept = True
-        self.set_status(
-            f"Kept {self.plan.name}: `ttes-console apply --change-set {self.plan.name} "
-            f"--confirm {self.profile.stack}` executes it later.",
-            "ok",
-        )
+    # --- leaving (the rest in ChangeSetLeaving) ---------------------------------------------
 
     @on(Button.Pressed, "#keep")
     def keep_pressed(self) -> None:
         self.action_keep()
-
-    def action_back(self) -> None:
-        if self.plan is not None and not self.kept and not self.executed:
-            self.discard_and_leave()
-        else:
-            self.app.pop_screen()
-
-    @work(exclusive=True, group="changeset", exit_on_error=False)
-    async def discard_and_leave(self, quit_app: bool = False) -> None:
-        plan: Any = self.plan
-        try:
-            await delete_change_set(self.clients, plan.name, read_only=self.read_only)
-        except ConsoleError as exc:
-            if quit_app:  # stay: quitting now would leave the change set behind after all
-                self.set_status(f"Could not delete {plan.name}: {exc} The console stays open.", "error")
-                return
-            self.app.notify(f"Could not delete {plan.name}: {exc}", severity="warning")
-        self.plan = None
-        if quit_app:
-            self.app.exit()
-        else:
-            self.app.pop_screen()

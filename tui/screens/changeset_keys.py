@@ -1,14 +1,12 @@
-"""The change-set screen's keys: typed-ahead keys while the form loads, the form's Enter, and ``q``.
+"""The change-set screen's keys: typed-ahead keys while the form loads, and the form's Enter.
 
 A mixin of :class:`tui.screens.changeset.ChangeSetScreen` (kept apart so that the screen's module
 holds the six steps): keys typed while the parameters load wait in ``typeahead`` and go to the
 find box in order once it has the focus; Enter in the find box edits the best match, Enter in a
-value applies; ``q`` with a created change set asks first, delete being the default.
+value applies. ``k``, ``esc`` and ``q`` (leaving) are in :mod:`tui.screens.changeset_leaving`.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from textual import events
 from textual.widgets import Input
@@ -21,10 +19,6 @@ class ChangeSetKeys:
 
     typeahead: list[events.Key] | None
     step: int
-    plan: Any
-    kept: bool
-    executed: bool
-    app: Any
 
     # --- keys of the parameter form ----------------------------------------------------------
 
@@ -64,27 +58,3 @@ class ChangeSetKeys:
             return
         for form in self.query("#form").results(ParameterForm):
             form.show_matching(event.value)
-
-    # --- leaving ------------------------------------------------------------------------------
-
-    def owned_change_set(self) -> str | None:
-        """The change set this screen created and would leave behind in CloudFormation, if any."""
-        if self.plan is not None and not self.kept and not self.executed:
-            return self.plan.name
-        return None
-
-    def action_quit_asking(self) -> None:
-        """``q``: quit, but never silently leave a created change set behind (delete is the default)."""
-        plan = self.plan
-        if plan is None or self.owned_change_set() is None:
-            self.app.exit()
-            return
-        from tui.screens.leave_changeset import LeaveChangeSetScreen
-
-        def answered(choice: str | None) -> None:
-            if choice == "delete":
-                self.discard_and_leave(quit_app=True)
-            elif choice == "keep":
-                self.app.exit()
-
-        self.app.push_screen(LeaveChangeSetScreen(plan.name, plan.verdict), answered)
