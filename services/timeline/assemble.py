@@ -26,12 +26,13 @@ TIMEOUTS = {
     "journal": 45.0,
     "health": 10.0,
     "uplinks": 30.0,
+    "devices": 10.0,
     "rds": 20.0,
     "elasticache": 20.0,
     "ec2": 20.0,
     "audit": 10.0,
 }
-LOCAL_SOURCES = ("health", "audit")  # files on this machine: reading them proves nothing about the stack
+LOCAL_SOURCES = ("health", "devices", "audit")  # files on this machine: reading them proves nothing about the stack
 
 
 async def _guard(name: str, fetch: Callable[[], Awaitable[SourceResult]], timeout: float) -> SourceResult:
@@ -93,6 +94,10 @@ async def build_timeline(
         items, figures = await aws_sources.uplink_items(clients, since, until)
         return SourceResult("uplinks", tuple(items), figures=figures)
 
+    async def devices_source() -> SourceResult:
+        items, figures = await asyncio.to_thread(local_sources.device_items, profile, since, until)
+        return SourceResult("devices", tuple(items), figures=figures)
+
     async def rds_source() -> SourceResult:
         return SourceResult("rds", tuple(await aws_sources.rds_items(clients, await stack(), since, until)))
 
@@ -111,6 +116,7 @@ async def build_timeline(
         "journal": journal_source,
         "health": health_source,
         "uplinks": uplinks_source,
+        "devices": devices_source,
         "rds": rds_source,
         "elasticache": elasticache_source,
         "ec2": ec2_source,

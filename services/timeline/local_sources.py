@@ -1,4 +1,5 @@
-"""The console's own records in the timeline: the audit log and the health history.
+"""The console's own records in the timeline: the audit log, the health history and the devices
+the live feed heard (a device that went silent).
 
 The audit log is only read here, and leniently: its writer may name fields differently
 (``user``/``os_user``, ``principal``/``arn``, ``request_id``/``requestId``); a line that is not
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ from services.core.audit import audit_path
 from services.core.config import Profile
 from services.timeline.health_history import HealthChange, history_path, read_history
 from services.timeline.model import TimelineItem, item
+from services.uplinks import history as device_history
+from services.uplinks.devices import silent_after
 
 _STATUS_SEVERITY = {
     "ok": "notice",
@@ -127,3 +130,68 @@ def health_strip(changes: list[HealthChange], start: datetime, minutes: int) -> 
             i += 1
         strip.append(float(max((STATUS_RANK.get(s, 2) for s in status.values()), default=0)))
     return tuple(strip)
+
+
+def _every(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def device_items(profile: Profile, since: datetime, until: datetime) -> tuple[list[TimelineItem], dict[str, Any]]:
+    """One item per device that went silent in the range, by the devices view's own rule, and
+    (figures ``silent``) every device still silent at the range's end, newest silence first.
+
+    The history is the one the Uplinks pane writes every 30 s, so it only knows what the live
+    feed heard: a silence counts once the file was written after it began (a console closed for
+    the night says nothing about the devices it no longer hears). No history is no silences.
+    """
+    path = device_history.history_path(profile.stack)
+    try:
+        written = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    except FileNotFoundError:
+        return [], {"silent": []}
+    seen_until = min(until, written)
+    items: list[TimelineItem] = []
+    silent: list[dict[str, Any]] = []
+    for dev in device_history.load_history(path):
+        threshold = silent_after(dev.usual_interval)
+        last = datetime.fromtimestamp(dev.last_seen, UTC)
+        when = last + timedelta(seconds=threshold)
+        if when > seen_until:
+            continue
+        usual = f"usually every {_every(dev.usual_interval)}" if dev.usual_interval else "usual interval unknown"
+        since_text = f"{last:%H:%M}" if last.date() == when.date() else f"{last:%Y-%m-%d %H:%M}"
+        silent.append(
+            {
+                "application_id": dev.application_id,
+                "device_id": dev.device_id,
+                "last_seen": last,
+                "silent_at": when,
+                "usual": usual,
+            }
+        )
+        if when < since:
+            continue
+        items.append(
+            item(
+                when,
+                "devices",
+                "silent",
+                "warning",
+                f"{dev.device_id} (app {dev.application_id}) silent since {since_text} ({usual})",
+                f"devices:{dev.application_id}/{dev.device_id}",
+                details={
+                    "application": dev.application_id,
+                    "device": dev.device_id,
+                    "last heard": last.isoformat(timespec="seconds"),
+                    "usual interval": f"{dev.usual_interval:.0f} s" if dev.usual_interval else "unknown",
+                    "silent after": f"{threshold:.0f} s without an uplink",
+                    "history": str(path),
+                },
+            )
+        )
+    silent.sort(key=lambda d: d["silent_at"], reverse=True)
+    return items, {"silent": silent}

@@ -11,7 +11,7 @@ from services.core.errors import ConfigError
 from services.core.safe_text import safe_text
 
 # Every source, in the order the operator reads them (and `--source` accepts).
-SOURCES = ("stack", "journal", "health", "uplinks", "rds", "elasticache", "ec2", "audit")
+SOURCES = ("stack", "journal", "health", "uplinks", "devices", "rds", "elasticache", "ec2", "audit")
 SEVERITIES = ("info", "notice", "warning", "error", "critical")
 MAX_RANGE = timedelta(days=7)
 RANGES = ("1h", "6h", "24h", "7d")  # the Timeline tab's choices

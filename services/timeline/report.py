@@ -3,7 +3,8 @@
 Parts, each a ``##`` heading (tables where there are rows, one sentence where there are none):
 the stack and its health now, health transitions, top errors, uplink traffic against the day
 before, changes, actions taken (snapshots, change sets, restarts: who and when), what is still
-failing, and sources that could not be read.
+failing (checks, new errors, uplinks, devices the live feed saw go silent), and sources that could
+not be read.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from services.timeline.model import Timeline, TimelineItem
 
 TOP_ERRORS = 10
 STILL_FAILING_MINUTES = 15  # an error seen this close to the end of the range is still happening
+SILENT_DEVICES_LISTED = 10  # the rest are counted: the Uplinks tab's devices view has them all
 
 
 @dataclass(frozen=True)
@@ -202,5 +204,13 @@ def _failing(timeline: Timeline, health: Sequence[HealthNow]) -> list[str]:
         )
     if timeline.figures("uplinks").get("dropping"):
         lines.append("- Uplinks are still below the same time the day before.")
+    silent = timeline.figures("devices").get("silent") or []
+    for d in silent[:SILENT_DEVICES_LISTED]:
+        lines.append(
+            f"- Device **{cell(d['device_id'])}** (app {cell(d['application_id'])}) silent since"
+            f" {_hm(d['last_seen'])} ({cell(d['usual'])})."
+        )
+    if len(silent) > SILENT_DEVICES_LISTED:
+        lines.append(f"- And {len(silent) - SILENT_DEVICES_LISTED} more silent devices (Uplinks tab, devices view).")
     lines += [f"- Source **{r.source}** could not be read." for r in timeline.failed]
     return out + ([*lines, ""] if lines else ["Nothing: every check is OK and no errors in the last minutes.", ""])

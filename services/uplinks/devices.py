@@ -20,6 +20,13 @@ INTERVAL_SAMPLES = 16
 SILENT_FACTOR = 3.0
 SILENT_MIN_INTERVALS = 5  # a device is called silent only once its own rhythm is known
 SILENT_FLOOR = 30.0  # seconds: never sooner (a device that talks every second pauses for a few at times)
+SILENT_UNKNOWN = 3600.0  # seconds: a device whose rhythm was never learnt is silent after an hour
+
+
+def silent_after(usual_interval: float | None) -> float:
+    """Seconds without an uplink after which a device is silent: :data:`SILENT_FACTOR` of its usual
+    interval (never under :data:`SILENT_FLOOR`), or :data:`SILENT_UNKNOWN` when that interval is unknown."""
+    return max(SILENT_FACTOR * usual_interval, SILENT_FLOOR) if usual_interval else SILENT_UNKNOWN
 
 
 class Seen(Enum):
@@ -208,7 +215,7 @@ class DeviceTracker:
             # overdue by its own rhythm (or by an hour, when that rhythm was never learnt).
             # Overdue already when the console started, or overdue since while it listened (a feed still
             # connecting hears nobody, so the listening counts too).
-            overdue = max(SILENT_FACTOR * usual, SILENT_FLOOR) if usual else 3600.0
+            overdue = silent_after(usual)
             before = self.started_at - dev.last_seen > overdue
             silent = before or (now - dev.last_seen > overdue and now - self.started_at > overdue)
         else:
@@ -216,7 +223,7 @@ class DeviceTracker:
                 len(dev.intervals) >= SILENT_MIN_INTERVALS
                 and usual is not None
                 and usual > 0
-                and now - dev.last_seen > max(SILENT_FACTOR * usual, SILENT_FLOOR)
+                and now - dev.last_seen > silent_after(usual)
             )
         return DeviceSummary(
             application_id=dev.app,

@@ -1,6 +1,7 @@
 """A Markdown hand-over of the last hours: the stack and its health now, health transitions, top
 errors with counts and first/last seen, uplink traffic against the day before, changes, the
-snapshots, change sets and restarts done (who, when), and what is still failing.
+snapshots, change sets and restarts done (who, when), and what is still failing (silent devices
+included).
 
 Written to stdout, or to FILE with -o (mode 0600). Exit 0, or 1 when nothing could be read from
 the deployment.

@@ -1,6 +1,6 @@
 """What changed, and when: every source in time order over a range (stack events, the journal's
-warnings and the unit's starts/stops, health transitions, AWS IoT uplinks, RDS and ElastiCache
-events, EC2 scheduled events, the audit log).
+warnings and the unit's starts/stops, health transitions, AWS IoT uplinks, devices the live feed
+saw go silent, RDS and ElastiCache events, EC2 scheduled events, the audit log).
 
 Each source is read at once with its own timeout; one that fails prints one line saying so and
 the others still show. Exit 0, or 1 when nothing could be read from the deployment.

@@ -113,7 +113,7 @@ class TimelinePane(RefreshingPane):
         which = self.source or "all sources"
         status = f"last {self.range} · {which} · {len(self.shown)} items · updated {datetime.now():%H:%M:%S}"
         status += f" · not read: {failed}" if failed else ""
-        self._status(status + " · w range · s source · ⏎ open", problem=bool(failed))
+        self._status(status + " · w range · o source · ⏎ open", problem=bool(failed))
 
     def _current(self) -> TimelineItem | None:
         table = self.query_one(DataTable)
