@@ -12,7 +12,7 @@ the same run and per round:
 2. assemble: ``build_timeline()`` for the range (journal, health history, audit log): fetch,
    parse, group per minute by message, mark new messages, merge and compute the strips.
 
-Target (issue 17): the assembly ≤ 2 s. Figures only; nothing about time is asserted.
+Target: the assembly ≤ 2 s. Figures only; nothing about time is asserted.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ class PaneApp(App[None]):
         super().__init__()
         self.profile = profile
         self.interval = interval
-        # This checks: the peers here are DNS, HTTPS and SSH only (no IoT broker, no journal).
+        # The checks these peers answer: DNS, HTTPS and SSH only (no IoT broker, no journal).
         self.checks = checks if checks is not None else peer_checks()
 
     def compose(self) -> ComposeResult:

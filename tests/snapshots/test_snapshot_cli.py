@@ -95,7 +95,7 @@ async def run_cli(*argv: str) -> tuple[int, str, str]:
 
 
 async def test_demo_must_show() -> None:
-    """The issue's must-show commands, through the real entry point and a sandbox process.
+    """The snapshot commands an operator runs, through the real entry point and a sandbox process.
 
     (--read-only takes the same path to stderr; its sentence and audit are checked in-process above.)
     """

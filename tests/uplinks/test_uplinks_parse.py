@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from services.uplinks.parse import export_record, parse_message, topic_ids, uplink_as_json
 
-# The NDJSON object's keys, in order, as the uplinks issue documents them (also used by test_uplinks_cli).
+# The NDJSON object's keys, in order, as the README documents them (also used by test_uplinks_cli).
 NDJSON_KEYS = [
     "received_at",
     "application_id",
