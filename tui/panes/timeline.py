@@ -60,6 +60,7 @@ class TimelinePane(RefreshingPane):
         self.source = ""  # "" = every source
         self.timeline: Timeline | None = None
         self.shown: list[TimelineItem] = []
+        self._pending = False  # a read asked for while the tab was hidden
 
     def compose(self) -> ComposeResult:
         yield Static("waiting for the stack", id=self.STATUS_ID)
@@ -78,8 +79,17 @@ class TimelinePane(RefreshingPane):
         self._show()
 
     def load(self) -> None:
+        if not self.is_on_screen:
+            # Read only while shown: the journal's part is a journalctl over hours on the host.
+            self._pending = True
+            return
+        self._pending = False
         self._status(f"reading every source over the last {self.range}…")
         self._load(self.range)
+
+    def on_show(self) -> None:
+        if self._pending:
+            self.load()
 
     @work(exclusive=True, group="timeline", exit_on_error=False)
     async def _load(self, span: str) -> None:
