@@ -158,3 +158,18 @@ def test_sandbox_survives_a_killed_console(tmp_path: Path) -> None:
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+def test_a_console_stuck_in_its_shutdown_is_ended_anyway(tmp_path: Path) -> None:
+    """Textual's shutdown can block writing to a terminal that vanished (SIGHUP): the watchdog ends it."""
+    marker = tmp_path / "cleaned"
+    code = (
+        "import threading\n"
+        "import tui.cli.interactive as interactive\n"
+        "interactive.FORCE_EXIT_SECONDS = 0.2\n"
+        f"interactive._watchdog(129, lambda: open({str(marker)!r}, 'w').write('sandbox stopped'))\n"
+        "threading.Event().wait(60)  # the main thread, blocked as Textual's was\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, timeout=30, capture_output=True, text=True)
+    assert proc.returncode == 129, proc.stderr
+    assert marker.read_text() == "sandbox stopped"

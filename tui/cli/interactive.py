@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -85,12 +86,35 @@ def _run_demo(args: argparse.Namespace) -> int:
     try:
         sandbox.launch()
         app = TtesConsoleApp(None, read_only=args.read_only, opening=opening)
-        return asyncio.run(_run_until_ended(app))
+        return asyncio.run(_run_until_ended(app, on_force=sandbox.stop))
     finally:
         sandbox.stop()
 
 
-async def _run_until_ended(app: Any) -> int:
+FORCE_EXIT_SECONDS = 10.0
+
+
+def _watchdog(code: int, on_force: Callable[[], object] | None) -> None:
+    """Exit anyway if the clean shutdown has not ended the process ``FORCE_EXIT_SECONDS`` after a signal.
+
+    With the terminal gone (SIGHUP from a closed tmux or SSH session), Textual's shutdown can
+    block writing its last escape sequences to the vanished terminal; a console must not stay
+    behind with its SSH channels open. A thread, because the event loop itself is what blocks.
+    """
+    import threading
+
+    def force() -> None:
+        if on_force is not None:
+            with contextlib.suppress(Exception):
+                on_force()
+        os._exit(code)
+
+    timer = threading.Timer(FORCE_EXIT_SECONDS, force)
+    timer.daemon = True
+    timer.start()
+
+
+async def _run_until_ended(app: Any, on_force: Callable[[], object] | None = None) -> int:
     """Run the app; SIGTERM, SIGHUP and SIGINT end it as ``q`` does, through Textual's own shutdown.
 
     That shutdown restores the terminal (cooked mode, main screen, mouse tracking off) and cancels
@@ -100,6 +124,7 @@ async def _run_until_ended(app: Any) -> int:
     assert task is not None
 
     def end(signum: int) -> None:
+        _watchdog(signals.exit_code(signum), on_force)
         if app.is_running:
             app.exit(return_code=signals.exit_code(signum))
         else:  # not started yet (or already stopping): nothing on the terminal to restore
