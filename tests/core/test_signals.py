@@ -173,3 +173,21 @@ def test_a_console_stuck_in_its_shutdown_is_ended_anyway(tmp_path: Path) -> None
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, timeout=30, capture_output=True, text=True)
     assert proc.returncode == 129, proc.stderr
     assert marker.read_text() == "sandbox stopped"
+
+
+def test_a_closed_pipe_ends_the_demo_with_its_sandbox_and_directory(tmp_path: Path) -> None:
+    """``--demo logs -f | head``: quiet, and the demo's sandbox directory goes with it."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    pipeline = subprocess.run(
+        f"{sys.executable} -m tui.cli --demo logs -f -n 5 | head -n 2",
+        shell=True,
+        cwd=ROOT,
+        env={**os.environ, "TMPDIR": str(scratch)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert pipeline.stdout.count("\n") == 2
+    assert "Traceback" not in pipeline.stderr
+    assert list(scratch.glob("ttes-demo-*")) == []

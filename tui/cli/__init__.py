@@ -209,7 +209,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_interactive(args)
         module = importlib.import_module(COMMANDS[args.command])
-        if getattr(module, "STREAMS_TO_STDOUT", False):
+        if getattr(module, "STREAMS_TO_STDOUT", False) and not args.demo:
+            # A closed pipe ends the command at once. Not with --demo: its sandbox and directory
+            # must go too, which the BrokenPipeError path below leaves time for.
             signals.restore_sigpipe()
         _warm_up(getattr(module, "WARM_IMPORTS", ("boto3",)))
         from tui.cli.session import open_session
