@@ -133,7 +133,7 @@ def test_sandbox_command_writes_a_profile_other_shells_can_use(tmp_path: Path) -
     assert "Traceback" not in out
 
 
-def test_a_demo_sandbox_stops_when_the_console_is_killed() -> None:
+def test_a_demo_sandbox_stops_when_the_console_is_killed(tmp_path: Path) -> None:
     """A console killed outright (terminal closed) must not leave its simulated deployment running."""
     import os
     import subprocess
@@ -144,7 +144,9 @@ def test_a_demo_sandbox_stops_when_the_console_is_killed() -> None:
         "import os; from sandbox.process import SandboxProcess\n"
         "sb = SandboxProcess(); sb.start(); print(sb._proc.pid, flush=True); os._exit(0)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    # A process killed outright cannot remove its directory: keep it in the test's own.
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True, env=env)
     child = int(out.stdout.strip())
     for _ in range(300):
         try:
