@@ -97,6 +97,7 @@ class _Device:
         "last_seen",
         "lost",
         "recent",
+        "recent_set",
         "resets",
         "rssi",
         "sf",
@@ -114,7 +115,8 @@ class _Device:
         self.duplicates = 0
         self.last_f_cnt: int | None = None
         self.last_seen = 0.0
-        self.recent: deque[int] = deque(maxlen=RECENT_FCNTS)
+        self.recent: deque[int] = deque()  # the last RECENT_FCNTS f_cnts, oldest first
+        self.recent_set: set[int] = set()  # the same, for a constant-time duplicate test
         self.intervals: deque[float] = deque(maxlen=INTERVAL_SAMPLES)
         self.rssi: deque[float] = deque(maxlen=TREND_POINTS)
         self.snr: deque[float] = deque(maxlen=TREND_POINTS)
@@ -158,6 +160,7 @@ class DeviceTracker:
             dev = self._devices[key] = _Device(*key)
         if uplink.dev_addr and dev.dev_addr and uplink.dev_addr != dev.dev_addr:
             dev.recent.clear()  # a new session (rejoin): its f_cnt starts again
+            dev.recent_set.clear()
         if uplink.dev_addr:
             dev.dev_addr = uplink.dev_addr
         verdict = self._count(dev, uplink.f_cnt)
@@ -184,10 +187,13 @@ class DeviceTracker:
     def _count(dev: _Device, f_cnt: int | None) -> Observation:
         if f_cnt is None:
             return _UNCOUNTED
-        if f_cnt in dev.recent:
+        if f_cnt in dev.recent_set:
             return _DUPLICATE
         previous = dev.last_f_cnt
+        if len(dev.recent) >= RECENT_FCNTS:
+            dev.recent_set.discard(dev.recent.popleft())
         dev.recent.append(f_cnt)
+        dev.recent_set.add(f_cnt)
         dev.last_f_cnt = f_cnt
         if previous is None:
             return _FIRST

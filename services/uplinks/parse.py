@@ -302,7 +302,8 @@ def _location(value: Any) -> tuple[float, float] | None:
     if not isinstance(value, dict):
         return None
     lat, lon = value.get("latitude"), value.get("longitude")
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (lat, lon)):
+    # Called for every gateway of every uplink: two plain checks, no generator.
+    if type(lat) not in (int, float) or type(lon) not in (int, float):
         return None
     latitude, longitude = float(lat), float(lon)  # type: ignore[arg-type]
     return (latitude, longitude) if -90 <= latitude <= 90 and -180 <= longitude <= 180 else None
