@@ -12,43 +12,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
 from sandbox.aws import template_body
 from services.changes.changesets import create_change_set, describe_change_set, validate_parameters
 from services.changes.classify import parameter_impact, parse_template, template_parameters
 from services.core.audit import read_records
-from services.core.aws import AwsClients
 from services.core.config import Profile
 from services.core.errors import InvalidParameter, ReadOnlyRefused, StackNotReady
 from services.stack.model import Stack, StackParameter
+from tests.stubbed_clients import StubbedClients
 
 CREATED = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 CS_ARN = "arn:aws:cloudformation:eu-west-1:123456789012:changeSet/ttes-console-x/0a1b2c3d"
 
 
-class StubbedClients(AwsClients):
-    """AwsClients whose boto3 clients are botocore-stubbed (validated against the API model)."""
-
-    def __init__(self, profile: Profile) -> None:
-        super().__init__(profile)
-        self.stubbed: dict[str, Any] = {}
-        self.stubbers: dict[str, Stubber] = {}
-        for service in ("cloudformation", "sts"):
-            client = boto3.client(service, region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
-            self.stubbed[service] = client
-            self.stubbers[service] = Stubber(client)
-            self.stubbers[service].activate()
-
-    def client(self, service: str) -> Any:
-        return self.stubbed[service]
-
-
 @pytest.fixture
 def clients(tmp_path: Path) -> Iterator[StubbedClients]:
-    c = StubbedClients(Profile(name="stub", stack="ttes-prod", audit_log=str(tmp_path / "audit.jsonl")))
+    c = StubbedClients(Profile(name="stub", stack="ttes-prod", audit_log=str(tmp_path / "audit.jsonl")), ("cloudformation", "sts"))
     yield c
     for stubber in c.stubbers.values():
         stubber.assert_no_pending_responses()

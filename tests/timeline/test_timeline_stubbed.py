@@ -8,39 +8,20 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
-from services.core.aws import AwsClients
 from services.core.config import Profile
 from services.stack.model import Stack, StackResource
 from services.timeline import aws_sources
+from tests.stubbed_clients import StubbedClients
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 SINCE = NOW - timedelta(hours=3)
 
 
-class StubbedClients(AwsClients):
-    """AwsClients whose boto3 clients are botocore-stubbed (validated against the API model)."""
-
-    def __init__(self, profile: Profile) -> None:
-        super().__init__(profile)
-        self.stubbed: dict[str, Any] = {}
-        self.stubbers: dict[str, Stubber] = {}
-        for service in ("cloudformation", "rds", "ec2"):
-            client = boto3.client(service, region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
-            self.stubbed[service] = client
-            self.stubbers[service] = Stubber(client)
-            self.stubbers[service].activate()
-
-    def client(self, service: str) -> Any:
-        return self.stubbed[service]
-
-
 @pytest.fixture
 def clients() -> Iterator[StubbedClients]:
-    c = StubbedClients(Profile(name="stub", stack="ttes-prod", region="eu-west-1"))
+    c = StubbedClients(Profile(name="stub", stack="ttes-prod", region="eu-west-1"), ("cloudformation", "rds", "ec2"))
     yield c
     for stubber in c.stubbers.values():
         stubber.assert_no_pending_responses()
