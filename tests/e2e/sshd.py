@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import getpass
 import os
+import shutil
 import sys
 import time
 from collections.abc import Iterator, Mapping
@@ -90,8 +91,12 @@ def running_sshd(
     t0 = time.time()
     programs: dict[str, str] = {}
     if journal:
+        # The fake journalctl runs as the login, maybe not root: it gets its own copy of the sandbox's
+        # code, since the checkout may sit in a directory only its owner can read.
+        code = work / "code"
+        shutil.copytree(ROOT / "sandbox", code / "sandbox", ignore=shutil.ignore_patterns("__pycache__"))
         programs["journalctl"] = (
-            f'#!/bin/sh\nPYTHONPATH={ROOT} exec {python} -m sandbox.journalctl --t0 {t0} --rate 200 -- "$@"\n'
+            f'#!/bin/sh\nPYTHONPATH={code} exec {python} -m sandbox.journalctl --t0 {t0} --rate 200 -- "$@"\n'
         )
         programs["sudo"] = SUDO
     programs.update(scripts or {})
