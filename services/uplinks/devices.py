@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from services.uplinks.history import KnownDevice
-from services.uplinks.parse import Uplink
+from services.uplinks.model import Uplink
 
 TREND_POINTS = 40
 RECENT_FCNTS = 256  # remembered per device to recognise redelivered (duplicate) uplinks; after a reconnect
@@ -249,4 +249,3 @@ class DeviceTracker:
             silent=silent,
             heard_this_run=dev.count > 0,
         )
-

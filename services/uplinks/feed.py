@@ -27,7 +27,8 @@ from typing import Any
 from services.core.config import Profile
 from services.core.errors import AuthFailed, Unreachable
 from services.uplinks.connect import await_crt, connect_error, credentials_provider, preflight_tls
-from services.uplinks.parse import MAX_RAW_CHARS, Uplink, parse_message
+from services.uplinks.model import Uplink
+from services.uplinks.parse import MAX_RAW_CHARS, parse_message
 from services.uplinks.reconnect import Backoff
 from services.uplinks.topics import client_id, connection_filters, resolve_endpoint, topic_filter
 

@@ -15,7 +15,7 @@ from collections import Counter, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from services.uplinks.parse import Uplink
+from services.uplinks.model import Uplink
 
 SAMPLES = 64  # radio values kept per gateway for the median and spread
 INTERVAL_SAMPLES = 32
@@ -80,7 +80,9 @@ class GatewaySummary:
             "rssi": spread(self.rssi),
             "snr": spread(self.snr),
             "channels_mhz": {f"{mhz:.1f}": n for mhz, n in self.channels},
-            "location": None if self.location is None else {"latitude": self.location[0], "longitude": self.location[1]},
+            "location": None
+            if self.location is None
+            else {"latitude": self.location[0], "longitude": self.location[1]},
             "usual_interval": None if self.usual_interval is None else round(self.usual_interval, 2),
             "moved_devices": [f"{app}/{dev}" for app, dev in self.moved],
             "silent_devices": [f"{app}/{dev}" for app, dev in self.gone_silent],

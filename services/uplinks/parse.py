@@ -1,113 +1,43 @@
-"""Uplinks: The Things Stack's ApplicationUp JSON parsed into :class:`Uplink`, and NDJSON forms.
+"""Uplinks: The Things Stack's ApplicationUp JSON read into :class:`Uplink`.
 
 Parsing never raises and never drops a message: what cannot be read is kept, with the reasons
-in :attr:`Uplink.problems`, so the operator sees broken traffic instead of silence.
+in :attr:`Uplink.problems`, so the operator sees broken traffic instead of silence. Two readers:
+a well-formed message is read by the typed one (:mod:`services.uplinks.schema`), which takes
+a fraction of the time; everything else by the lenient one here, which reads what it can
+field by field and names each problem.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
+from services.uplinks import values
+from services.uplinks.model import GatewayRx, Uplink, topic_ids
+from services.uplinks.schema import read_clean
+
 MAX_RAW_CHARS = 65_536  # bigger payloads are kept truncated (a 1 MB garbage message must not sit in memory ×10k)
-TOPIC_PARTS = 6  # lorawan/<stack>/<app>/things/<device>/up
-
-
-@dataclass(frozen=True)
-class GatewayRx:
-    """How one gateway heard the uplink (an entry of ``rx_metadata``)."""
-
-    gateway_id: str
-    eui: str = ""
-    rssi: float | None = None
-    channel_rssi: float | None = None
-    snr: float | None = None
-    channel_index: int | None = None
-    time: str = ""
-    location: tuple[float, float] | None = None  # the gateway's latitude, longitude when it reports one
-
-
-@dataclass(frozen=True)
-class Uplink:
-    """One uplink as received on the topic; fields a message lacks are ``None`` or empty."""
-
-    topic: str
-    arrived: float  # local wall-clock time of receipt (epoch seconds)
-    application_id: str = ""
-    device_id: str = ""
-    dev_eui: str = ""
-    join_eui: str = ""
-    dev_addr: str = ""
-    received_at: datetime | None = None
-    f_port: int | None = None
-    f_cnt: int | None = None
-    frm_payload: str = ""  # base64, as sent
-    decoded_payload: Mapping[str, Any] | None = None
-    gateways: tuple[GatewayRx, ...] = ()
-    spreading_factor: int | None = None
-    bandwidth: int | None = None
-    coding_rate: str = ""
-    frequency: int | None = None  # Hz
-    consumed_airtime: float | None = None  # seconds
-    problems: tuple[str, ...] = ()
-    raw: str = field(default="", compare=False, repr=False)  # the payload as text, possibly truncated
-    envelope: bool = field(default=False, compare=False, repr=False)  # raw is an AWS IoT export record
-
-    @property
-    def document(self) -> Any:
-        """The message as parsed JSON, read again from ``raw`` on demand (20,000 parsed trees cost ~300 MB)."""
-        try:
-            doc = json.loads(self.raw)
-        except (ValueError, RecursionError):
-            return None
-        return doc.get("payload") if self.envelope and isinstance(doc, dict) else doc
-
-    @property
-    def ok(self) -> bool:
-        """The message parsed without any problem."""
-        return not self.problems
-
-    @property
-    def best_rssi(self) -> float | None:
-        best = None
-        for g in self.gateways:
-            if g.rssi is not None and (best is None or g.rssi > best):
-                best = g.rssi
-        return best
-
-    @property
-    def best_snr(self) -> float | None:
-        best = None
-        for g in self.gateways:
-            if g.snr is not None and (best is None or g.snr > best):
-                best = g.snr
-        return best
-
-    @property
-    def timestamp(self) -> float:
-        """When it happened: the stack's ``received_at`` when present, else the arrival time."""
-        return self.received_at.timestamp() if self.received_at else self.arrived
-
-
-def topic_ids(topic: str) -> tuple[str, str]:
-    """(application id, device id) from ``lorawan/<stack>/<app>/things/<device>/up``; empty when not that shape."""
-    parts = topic.split("/")
-    if len(parts) == TOPIC_PARTS and parts[3] == "things":
-        return parts[2], parts[4]
-    return "", ""
 
 
 def parse_message(topic: str, payload: bytes | str, arrived: float | None = None) -> Uplink:
     """Parse one MQTT message; the AWS IoT console's export envelope is unwrapped too."""
     when = time.time() if arrived is None else arrived
-    problems: list[str] = []
     text, binary = _decode_text(payload)
+    if not binary and len(text) <= MAX_RAW_CHARS:
+        clean = read_clean(topic, text, when)
+        if clean is not None:
+            return clean
+    return read_lenient(topic, payload, when)
+
+
+def read_lenient(topic: str, payload: bytes | str, arrived: float) -> Uplink:
+    """The lenient reader alone: whatever the message holds, read field by field, each problem named."""
+    when = arrived
+    text, binary = _decode_text(payload)
+    problems: list[str] = []
     if binary:
         problems.append(f"binary payload of {len(payload)} bytes, not JSON")
     if len(text) > MAX_RAW_CHARS:
@@ -126,7 +56,7 @@ def parse_message(topic: str, payload: bytes | str, arrived: float | None = None
         topic = str(document["topic"]) if isinstance(document.get("topic"), str) else topic
         inner = document.get("payload")
         if isinstance(inner, str):  # exported with format "string"
-            return parse_message(topic, inner, when)
+            return read_lenient(topic, inner, when)
         document = inner
         envelope = True
     if document is None and not problems:
@@ -196,10 +126,9 @@ class _Reader:
         elif isinstance(value, float) and value.is_integer():
             return int(value)
         elif isinstance(value, str):  # proto3 JSON writes 64-bit numbers as strings
-            try:
-                return int(value)
-            except ValueError:
-                pass
+            number = values.integer(value)
+            if number is not None:
+                return number
         self.problems.append(f"{where}{key} is {value!r:.40}, not an integer")
         return None
 
@@ -236,7 +165,7 @@ def _from_application_up(
     if not device_id:
         problems.append("no device id in the message or the topic")
     frequency = r.integer(settings, "frequency", "settings.")
-    received_at = _timestamp(r.text(doc, "received_at", ""), problems)
+    received_at = values.timestamp(r.text(doc, "received_at", ""), problems)
     return Uplink(
         topic=topic,
         arrived=when,
@@ -248,14 +177,14 @@ def _from_application_up(
         received_at=received_at,
         f_port=r.integer(up, "f_port", "uplink_message."),
         f_cnt=_f_cnt(up, r),
-        frm_payload=_payload(r.text(up, "frm_payload", "uplink_message."), problems),
+        frm_payload=values.payload(r.text(up, "frm_payload", "uplink_message."), problems),
         decoded_payload=decoded,
         gateways=_gateways(up.get("rx_metadata"), r),
         spreading_factor=r.integer(lora, "spreading_factor", "lora."),
         bandwidth=r.integer(lora, "bandwidth", "lora."),
         coding_rate=coding_rate,
         frequency=frequency,
-        consumed_airtime=_duration(r.text(up, "consumed_airtime", "uplink_message."), problems),
+        consumed_airtime=values.duration(r.text(up, "consumed_airtime", "uplink_message."), problems),
         problems=tuple(problems),
         raw=raw,
         envelope=envelope,
@@ -298,103 +227,4 @@ def _gateways(value: Any, r: _Reader) -> tuple[GatewayRx, ...]:
 
 
 def _location(value: Any) -> tuple[float, float] | None:
-    """``rx_metadata[].location{latitude, longitude}``; anything else is no location (it is optional)."""
-    if not isinstance(value, dict):
-        return None
-    lat, lon = value.get("latitude"), value.get("longitude")
-    # Called for every gateway of every uplink: two plain checks, no generator.
-    if type(lat) not in (int, float) or type(lon) not in (int, float):
-        return None
-    latitude, longitude = float(lat), float(lon)  # type: ignore[arg-type]
-    return (latitude, longitude) if -90 <= latitude <= 90 and -180 <= longitude <= 180 else None
-
-
-def _timestamp(value: str, problems: list[str]) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)  # Python 3.11 reads the stack's nanoseconds and "Z" itself
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    except ValueError:
-        pass
-    try:
-        # What fromisoformat refuses: try again with the fraction cut to microseconds.
-        head, dot, rest = value.partition(".")
-        if dot:
-            digits = "".join(c for c in rest if c.isdigit())
-            value = f"{head}.{digits[:6]}{rest[len(digits) :]}"
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    except ValueError:
-        problems.append(f"received_at {value!r:.40} is not a timestamp")
-        return None
-
-
-def _duration(value: str, problems: list[str]) -> float | None:
-    if not value:
-        return None
-    try:
-        return float(value.removesuffix("s"))
-    except ValueError:
-        problems.append(f"consumed_airtime {value!r:.40} is not a duration")
-        return None
-
-
-def _payload(value: str, problems: list[str]) -> str:
-    if value:
-        try:
-            base64.b64decode(value, validate=True)
-        except ValueError:
-            problems.append("frm_payload is not base64")
-    return value
-
-
-def uplink_as_json(uplink: Uplink, gap: int | None) -> dict[str, Any]:
-    """The ``uplinks --json`` object (one NDJSON line)."""
-    out: dict[str, Any] = {
-        "received_at": _iso(uplink.received_at) if uplink.received_at else _iso_epoch(uplink.arrived),
-        "application_id": uplink.application_id,
-        "device_id": uplink.device_id,
-        "dev_eui": uplink.dev_eui,
-        "f_port": uplink.f_port,
-        "f_cnt": uplink.f_cnt,
-        "gap": gap,
-        "rssi": uplink.best_rssi,
-        "snr": uplink.best_snr,
-        "spreading_factor": uplink.spreading_factor,
-        "bandwidth": uplink.bandwidth,
-        "frequency": uplink.frequency,
-        "gateways": [
-            {"gateway_id": g.gateway_id, "eui": g.eui, "rssi": g.rssi, "channel_rssi": g.channel_rssi, "snr": g.snr}
-            for g in uplink.gateways
-        ],
-        "decoded_payload": dict(uplink.decoded_payload) if uplink.decoded_payload is not None else None,
-        "topic": uplink.topic,
-    }
-    if uplink.problems:
-        out["problems"] = list(uplink.problems)
-    return out
-
-
-def export_record(uplink: Uplink) -> dict[str, Any]:
-    """The AWS IoT console's export envelope for one message."""
-    document = uplink.document
-    record: dict[str, Any] = {
-        "format": "json",
-        "payload": document,
-        "qos": 1,
-        "timestamp": round(uplink.arrived * 1000),
-        "topic": uplink.topic,
-    }
-    if not isinstance(document, (dict, list)):
-        record["format"] = "string"
-        record["payload"] = uplink.raw
-    return record
-
-
-def _iso(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def _iso_epoch(value: float) -> str:
-    return _iso(datetime.fromtimestamp(value, UTC))
+    return values.location(value.get("latitude"), value.get("longitude")) if isinstance(value, dict) else None

@@ -32,7 +32,9 @@ from services.health.check import CheckResult, Status, report_json
 from services.journal.parse import JournalEntry, JournalParser
 from services.stack.model import Stack, StackEvent, StackParameter, StackResource, stack_as_json
 from services.uplinks.devices import DeviceTracker
-from services.uplinks.parse import Uplink, parse_message, uplink_as_json
+from services.uplinks.forms import uplink_as_json
+from services.uplinks.model import Uplink
+from services.uplinks.parse import parse_message
 from tui.cli.apply_cmd import event_line
 from tui.cli.check_cmd import plain_line as check_line
 from tui.cli.logs_cmd import format_json, format_plain
@@ -64,12 +66,7 @@ VISIBLE = ("\\x1b[2J", "\\x9b31m", "\\u202e", "\\u200b", "\\U000e0041", "\\x7f",
 def acting(text: str, *, newlines: bool = False) -> list[str]:
     """Characters a terminal would act on (``\\n`` allowed where the output is several lines)."""
     allowed = "\n\t" if newlines else "\t"
-    return [
-        c
-        for c in text
-        if c not in allowed
-        and (unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp"))
-    ]
+    return [c for c in text if c not in allowed and (unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp"))]
 
 
 def assert_printed_safe(text: str, *, visible: Iterable[str] = VISIBLE, markup: bool = True) -> None:

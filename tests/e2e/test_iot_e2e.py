@@ -22,7 +22,8 @@ from services.core.config import IotSettings, Profile
 from services.core.errors import AuthFailed
 from services.uplinks.devices import DeviceTracker, Seen
 from services.uplinks.feed import UplinkFeed
-from services.uplinks.parse import Uplink, parse_message
+from services.uplinks.model import Uplink
+from services.uplinks.parse import parse_message
 from tests.e2e.peers import binary, running_peer, tcp_open
 
 pytestmark = pytest.mark.e2e

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.uplinks.devices import DeviceTracker, Seen
-from services.uplinks.parse import GatewayRx, Uplink
+from services.uplinks.model import GatewayRx, Uplink
 
 TOPIC = "lorawan/ttes-demo/app/things/dev-1/up"
 

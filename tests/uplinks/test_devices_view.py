@@ -55,7 +55,9 @@ async def test_a_device_silent_since_before_start_is_listed_after_a_restart(brok
     pane = UplinksPane(profile_for(broker), history_file=history)
     async with PaneApp(pane).run_test(size=(100, 30)) as pilot:
         table = pane.query_one(DeviceTable)
-        await wait_for(lambda: pane.tracker.summary(gone.application_id, gone.device_id, time.time()) is not None, pilot)
+        await wait_for(
+            lambda: pane.tracker.summary(gone.application_id, gone.device_id, time.time()) is not None, pilot
+        )
         pane.action_toggle_devices()
         await wait_for(lambda: table.row_count >= 1, pilot)
         first = [str(cell) for cell in table.get_row_at(0)]
@@ -63,6 +65,7 @@ async def test_a_device_silent_since_before_start_is_listed_after_a_restart(brok
         assert first[1] == "2 h ago" and first[2] == gone.device_id  # silent first, with its last-seen time
         summary = pane.tracker.summary(gone.application_id, gone.device_id, time.time())
         assert summary is not None and summary.silent and not summary.heard_this_run
+
         # Devices talking now are not called silent after a few seconds of their own history.
         def talking() -> list[object]:
             return [s for s in pane.tracker.summaries(time.time()) if s.heard_this_run]

@@ -19,7 +19,7 @@ from services.core.config import IotSettings, Profile
 from services.core.errors import AuthFailed, ConfigError, Unreachable
 from services.uplinks.devices import DeviceTracker, Seen
 from services.uplinks.feed import UplinkFeed, connection_filters, topic_filter
-from services.uplinks.parse import Uplink
+from services.uplinks.model import Uplink
 
 pytestmark = pytest.mark.usefixtures("fake_aws_credentials")
 

@@ -23,8 +23,9 @@ from services.health.iot_check import telemetry_enabled, telemetry_off_sentence
 from services.stack.model import load_stack
 from services.uplinks.devices import DeviceTracker, Seen
 from services.uplinks.feed import UplinkFeed, silence_hint
+from services.uplinks.forms import uplink_as_json
 from services.uplinks.gateways import GatewayTracker
-from services.uplinks.parse import Uplink, uplink_as_json
+from services.uplinks.model import Uplink
 from tui.cli.batch_output import BatchOutput
 from tui.cli.session import Session
 from tui.cli.uplinks_gateways import Discard, print_gateways

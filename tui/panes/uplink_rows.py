@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from services.uplinks.devices import DeviceSummary, Observation, Seen
-from services.uplinks.parse import Uplink
+from services.uplinks.model import Uplink
 from widgets.device_table import DeviceRow
 from widgets.uplink_feed import FeedLine
 

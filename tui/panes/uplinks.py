@@ -29,9 +29,10 @@ from services.uplinks.feed import (
     UplinkFeed,
     silence_hint,
 )
+from services.uplinks.forms import export_record, uplink_as_json
 from services.uplinks.gateways import GatewayTracker
 from services.uplinks.history import history_path, load_history, save_history
-from services.uplinks.parse import Uplink, export_record, uplink_as_json
+from services.uplinks.model import Uplink
 from tui.panes import Pane, uplink_gateways
 from tui.panes.uplink_rows import device_rows, feed_line
 from widgets.device_table import DeviceTable
@@ -293,8 +294,11 @@ class UplinksPane(uplink_gateways.GatewaysView, Pane):
         except OSError as exc:
             if not getattr(self, "_history_failed", False):
                 self._history_failed = True
-                self.notify(f"Could not keep the device history in {self.history_file}: {exc.strerror}.",
-                            severity="warning", title="Uplinks")
+                self.notify(
+                    f"Could not keep the device history in {self.history_file}: {exc.strerror}.",
+                    severity="warning",
+                    title="Uplinks",
+                )
 
     def on_unmount(self) -> None:
         if len(self.tracker):
