@@ -24,7 +24,6 @@ import re
 import time
 from array import array
 from bisect import bisect_left
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, Protocol
@@ -57,7 +56,8 @@ class JournalLine(Protocol):
     @property
     def stack_fields(self) -> Any: ...
     def as_row(self) -> tuple[Any, ...]:
-        """The entry as a tuple; ``[ROW_LEVEL]``, ``[ROW_NAMESPACE]`` and ``[ROW_MESSAGE]`` are those; ``[ROW_CURSOR]`` is not kept."""
+        """The entry as a tuple: ``[ROW_LEVEL]``, ``[ROW_NAMESPACE]``, ``[ROW_MESSAGE]``, ``[ROW_FIELDS]`` (the stack's
+        fields as JSON text, or empty) and ``[ROW_ITEMS]`` (journald's, a tuple of pairs); ``[ROW_CURSOR]`` is not kept."""
         ...
 
     @classmethod
@@ -66,7 +66,7 @@ class JournalLine(Protocol):
         ...
 
 
-ROW_CURSOR, ROW_LEVEL, ROW_NAMESPACE, ROW_MESSAGE = 0, 3, 4, 5
+ROW_CURSOR, ROW_LEVEL, ROW_NAMESPACE, ROW_MESSAGE, ROW_FIELDS, ROW_ITEMS = 0, 3, 4, 5, 6, 7
 
 
 TAB = 4  # tab stops of the view
@@ -104,15 +104,30 @@ def plain_line(entry: JournalLine, *, timestamps: bool, cut: bool = True) -> str
     return neutralise(f"{ts}{entry.level:<5} {ns}{message}{more}" + (f"  {extra[:MAX_CHARS]}" if extra else ""))
 
 
-def row_bytes(row: tuple[Any, ...]) -> int:
-    """About what a kept row costs: its text (message, fields) plus a fixed overhead per entry."""
-    size = ROW_OVERHEAD
-    for value in row:
-        if isinstance(value, str):
-            size += len(value)
-        elif isinstance(value, tuple):
-            size += sum(len(k) + len(v) if isinstance(v, str) else len(k) + 16 for k, v in value)
-    return size
+def rows_bytes(rows: Sequence[tuple[Any, ...]]) -> list[int]:
+    """About what each kept row costs: its message and fields' text plus a fixed overhead.
+
+    Called for every entry of a flood, so it reads the row's layout rather than testing each
+    value: the message and the stack's fields (``[ROW_MESSAGE]``, ``[ROW_FIELDS]``) are the
+    entry's own text; journald's fields (``[ROW_ITEMS]``) are one tuple shared by a run of
+    entries, measured once per run and counted for each (as if it were not shared: the bound
+    errs on the side of memory).
+    """
+    sizes = []
+    last: Any = None
+    shared = 0
+    for row in rows:
+        items = row[ROW_ITEMS]
+        if items is not last:
+            last, shared = items, _items_bytes(items)
+        sizes.append(ROW_OVERHEAD + len(row[ROW_MESSAGE] or "") + len(row[ROW_FIELDS] or "") + shared)
+    return sizes
+
+
+def _items_bytes(items: Any) -> int:
+    if not isinstance(items, tuple):
+        return 0
+    return sum(len(k) + len(v) if isinstance(v, str) else len(k) + 16 for k, v in items)
 
 
 def compile_pattern(text: str) -> re.Pattern[str] | None:
@@ -127,7 +142,7 @@ class JournalBuffer:
         self.max_entries = max(1, max_entries)
         self.max_bytes = max(1, max_bytes)
         self.entries: list[tuple[Any, ...]] = []  # as_row() of each entry
-        self.sizes: deque[int] = deque()  # row_bytes() of each entry, in step with entries
+        self.sizes: array[int] = array("q")  # rows_bytes() of each entry, in step with entries
         self.bytes = 0
         self._kind: Any = None  # the entries' class, which has from_row()
         self.base = 0  # id of entries[0]
@@ -159,7 +174,7 @@ class JournalBuffer:
         else:
             self._kind, rows = type(entries[0]), [entry.as_row() for entry in entries]
         self.entries.extend([("", *row[1:]) for row in rows])  # without the cursor (ROW_CURSOR)
-        sizes = [row_bytes(row) for row in rows]
+        sizes = rows_bytes(rows)
         self.sizes.extend(sizes)
         self.bytes += sum(sizes)
         if self.filter is None and self.min_level == "DEBUG":
@@ -178,7 +193,7 @@ class JournalBuffer:
 
     def clear(self) -> None:
         self.entries.clear()
-        self.sizes.clear()
+        del self.sizes[:]
         self.bytes = 0
         del self.visible[:]
         self.base = 0
@@ -187,8 +202,8 @@ class JournalBuffer:
 
     def _evict(self, count: int) -> int:
         del self.entries[:count]
-        for _ in range(count):
-            self.bytes -= self.sizes.popleft()
+        self.bytes -= sum(itertools.islice(self.sizes, 0, count))
+        del self.sizes[:count]
         self.base += count
         self.dropped += count
         cut = bisect_left(self.visible, self.base)
