@@ -24,6 +24,8 @@ from tui.screens.help import HelpScreen
 from tui.worker_errors import ShowsWorkerFailures
 
 if TYPE_CHECKING:
+    from textual.driver import Driver
+
     from tui.screens.starting import Opening
 
 
@@ -66,6 +68,16 @@ class TtesConsoleApp(ShowsWorkerFailures, FleetNavigation):
         # Handed off by the snapshot screen, given to the next change-set screen.
         self.snapshot_handoff = SnapshotHandoff()
         self.principal = ""
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for the platform; on Linux and macOS one that survives a vanished terminal."""
+        from textual import constants
+
+        if constants.DRIVER is None and sys.platform != "win32":
+            from tui.terminal import ConsoleDriver
+
+            return ConsoleDriver
+        return super().get_driver_class()
 
     def on_mount(self) -> None:
         runtime.apply()
