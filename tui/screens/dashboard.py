@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
     from tui.panes.health import HealthPane
 
+INITIAL_TAB = "tab-events"  # the lower area's tab when the dashboard opens
+
 
 class DashboardBody(Vertical):
     """Stack and Health on top, the tabs below."""
@@ -57,7 +59,7 @@ class DashboardBody(Vertical):
             health = HealthPane(profile, read_only=read_only, id="health")
             health.border_title = "Health"
             yield health
-        with TabbedContent(id="lower", initial="tab-events"):
+        with TabbedContent(id="lower", initial=INITIAL_TAB):
             # The number key of each tab is in its label (5 is kept for the Timeline tab).
             with TabPane("1 Journal", id="tab-journal"):
                 yield JournalPane(profile, read_only=read_only, id="journal")
@@ -93,6 +95,7 @@ class DashboardScreen(ShowsWorkerFailures, Screen[None]):
         self.clients = clients
         self.read_only = read_only
         self.tab_chosen = False  # the operator picked a tab: failures no longer move the lower area
+        self._tab_shown: str | None = None
 
     def compose(self) -> ComposeResult:
         # The first frame is light; the panes follow once it is on screen (see build()).
@@ -175,7 +178,15 @@ class DashboardScreen(ShowsWorkerFailures, Screen[None]):
         self.show_verdict("critical", f"✗ stack: {sentence}")  # nothing else can be checked without it
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        """A tab's keys work as soon as it is shown: focus its view."""
+        """A tab's keys work as soon as it is shown: focus its view.
+
+        Not the tab the dashboard opens on: the health list has the keys then (see build()), and
+        each change of focus restyles the whole screen, which at start-up delays the panes.
+        """
+        opening = self._tab_shown is None and event.pane.id == INITIAL_TAB
+        self._tab_shown = event.pane.id
+        if opening:
+            return
         for pane in event.pane.query(Pane):
             pane.focus_content()
             break
