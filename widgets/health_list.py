@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import OptionList
@@ -110,31 +111,37 @@ class HealthList(OptionList):
         current = self.highlighted_option.id if self.highlighted_option is not None else None
         name_width = max((len(line.name) for line in self._health_lines), default=0)
         figure_width = min(FIGURE_WIDTH, max((len(line.figure) for line in self._health_lines), default=0))
+        # Looked up once a rebuild, not per line: each lookup resolves the component's CSS.
+        styles = {part: self.get_component_rich_style(f"health-list--{part}") for part in (*MARKS, "name", "figure")}
+        width = self.scrollable_content_region.width
         self.set_options(
-            Option(self._prompt(line, name_width, figure_width), id=line.name) for line in self._health_lines
+            Option(self._prompt(line, name_width, figure_width, styles, width), id=line.name)
+            for line in self._health_lines
         )
         names = [line.name for line in self._health_lines]
         if names:
             self.highlighted = names.index(current) if current in names else 0
 
-    def _prompt(self, line: HealthLine, name_width: int, figure_width: int) -> Text:
+    @staticmethod
+    def _prompt(line: HealthLine, name_width: int, figure_width: int, styles: dict[str, Style], width: int) -> Text:
         status = line.status if line.status in MARKS else "unknown"
-        status_style = self.get_component_rich_style(f"health-list--{status}")
+        status_style = styles[status]
         figure = safe_text(line.figure)
         if len(figure) > figure_width:
             figure = figure[: figure_width - 1] + "…"
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         text.append(MARKS[status] + " ", style=status_style)
-        text.append(line.name.ljust(name_width) + " ", style=self.get_component_rich_style("health-list--name"))
+        text.append(line.name.ljust(name_width) + " ", style=styles["name"])
         if figure_width:
-            figure_style = status_style if status != "ok" else self.get_component_rich_style("health-list--figure")
+            figure_style = status_style if status != "ok" else styles["figure"]
             text.append(figure.ljust(figure_width) + " ", style=figure_style)
-        width = self.scrollable_content_region.width
         room = width - len(text)
         if room >= MIN_REASON or not width:
             text.append(safe_text(line.reason))
         elif line.reason and status not in ("ok", "checking"):
-            for part in textwrap.wrap(safe_text(line.reason), max(8, width - 2), max_lines=REASON_LINES, placeholder="…"):
+            for part in textwrap.wrap(
+                safe_text(line.reason), max(8, width - 2), max_lines=REASON_LINES, placeholder="…"
+            ):
                 text.append("\n  " + part, style=status_style)
         return text
 
