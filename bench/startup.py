@@ -2,11 +2,13 @@
 
 Both programs are started the same way in a detached 80×24 tmux session; the clock stops
 when the screen first shows the program's own text. Prints medians over several runs and the
-time until the stack's PublicIP is on screen. Target: first paint ≤ 1.3× the bare app.
+time until the stack's PublicIP is on screen. Target: first paint ≤ 1.3× the bare app. Each run
+starts once the previous program has ended, on modules compiled beforehand (as installed).
 """
 
 from __future__ import annotations
 
+import compileall
 import os
 import shlex
 import shutil
@@ -33,6 +35,18 @@ def capture(session: str) -> str:
     return subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
 
 
+def _wait_gone(pid: int, timeout: float = 15.0) -> None:
+    """Until the killed program has ended: its shutdown must not share the CPUs with the next run."""
+    deadline = time.monotonic() + timeout
+    while pid and time.monotonic() < deadline:
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                return  # ended; its parent has not reaped it yet
+        except (OSError, IndexError):
+            return
+        time.sleep(0.01)
+
+
 def time_until(command: str, markers: list[str], env: dict[str, str], timeout: float = 30.0) -> list[float]:
     """Seconds from launch until each marker is on screen (in order of the markers list)."""
     session = f"bench{os.getpid()}"
@@ -49,7 +63,9 @@ def time_until(command: str, markers: list[str], env: dict[str, str], timeout: f
                     found[marker] = now
             time.sleep(0.005)
     finally:
+        pane = subprocess.run(["tmux", "display", "-p", "-t", session, "#{pane_pid}"], capture_output=True, text=True)
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        _wait_gone(int(pane.stdout.strip() or 0))
     missing = [m for m in markers if m not in found]
     if missing:
         raise SystemExit(f"never saw {missing} on screen within {timeout:.0f} s")
@@ -61,6 +77,11 @@ def main() -> int:
         print("bench/startup: tmux is not installed; skipped")
         return 0
     from sandbox.process import SandboxProcess
+
+    # An installed console runs from cached bytecode: compile the tree's modules first, or with
+    # PYTHONDONTWRITEBYTECODE set (as on some machines) every run would compile them from source.
+    for package in ("tui", "widgets", "services", "sandbox"):
+        compileall.compile_dir(ROOT / package, quiet=1)
 
     with tempfile.TemporaryDirectory() as tmp, SandboxProcess(workdir=Path(tmp)) as sandbox:
         env = dict(os.environ, TERM="xterm-256color")

@@ -180,7 +180,9 @@ class UplinkFeed:
         )
         try:
             for status in self._status:
-                self._mqtt.append(self._build(status, credentials))
+                # In a thread: the first build imports awsiot and makes a TLS context, which would hold the
+                # event loop while the console draws its first frames.
+                self._mqtt.append(await asyncio.to_thread(self._build, status, credentials))
                 await self._connect_one(status.index)
                 if on_status:
                     on_status(self.status())

@@ -19,7 +19,6 @@ from textual.widgets import DataTable, Static
 
 from services.core.aws import AwsClients
 from services.core.config import Profile
-from services.timeline.assemble import build_timeline
 from services.timeline.model import RANGES, SOURCES, Timeline, TimelineItem, parse_range
 from tui.panes import RefreshingPane
 from widgets.timeline_band import TimelineBand
@@ -63,11 +62,15 @@ class TimelinePane(RefreshingPane):
         self._pending = False  # a read asked for while the tab was hidden
 
     def compose(self) -> ComposeResult:
+        # The band and the list are mounted when the tab is first shown (on_show): a DataTable and the
+        # band's styles are a good part of the dashboard's start-up, and most sessions never open this tab.
         yield Static("waiting for the stack", id=self.STATUS_ID)
-        yield TimelineBand(id="timeline-band")
+
+    async def _mount_list(self) -> None:
         table: DataTable[Text] = DataTable(id="timeline-list", cursor_type="row", zebra_stripes=False)
         table.add_columns("time", "source", "severity", "what")
-        yield table
+        await self.mount(TimelineBand(id="timeline-band"), table)
+        self.focus_content()  # the tab was just opened: its keys work at once
 
     def action_next_range(self) -> None:
         self.range = RANGES[(RANGES.index(self.range) + 1) % len(RANGES)]
@@ -87,18 +90,22 @@ class TimelinePane(RefreshingPane):
         self._status(f"reading every source over the last {self.range}…")
         self._load(self.range)
 
-    def on_show(self) -> None:
+    async def on_show(self) -> None:
+        if not self.query(TimelineBand):
+            await self._mount_list()
         if self._pending:
             self.load()
 
     @work(exclusive=True, group="timeline", exit_on_error=False)
     async def _load(self, span: str) -> None:
+        from services.timeline.assemble import build_timeline  # its sources load with the tab, not at start-up
+
         self.timeline = await build_timeline(self.profile, parse_range(span), clients=self.clients)
         self._show()
 
     def _show(self) -> None:
         timeline = self.timeline
-        if timeline is None:
+        if timeline is None or not self.query(TimelineBand):
             return
         table = self.query_one(DataTable)
         keep = self._current()
@@ -126,6 +133,8 @@ class TimelinePane(RefreshingPane):
         self._status(status + " · w range · o source · ⏎ open", problem=bool(failed))
 
     def _current(self) -> TimelineItem | None:
+        if not self.query(DataTable):
+            return None
         table = self.query_one(DataTable)
         row = table.cursor_row
         return self.shown[row] if 0 <= row < len(self.shown) else None

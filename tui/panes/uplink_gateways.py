@@ -80,13 +80,16 @@ class GatewaysView:
         if self.query_one(ContentSwitcher).current == "uplinks-gateways":
             refresh(self.query_one(GatewayTable), self.gateways, time.time())
 
-    def action_toggle_gateways(self) -> None:
+    async def action_toggle_gateways(self) -> None:
         from widgets.uplink_feed import UplinkFeedView
 
         if self.telemetry_off or self.problem:
             return
         switcher = self.query_one(ContentSwitcher)
         showing = switcher.current == "uplinks-gateways"
+        if not switcher.query("#uplinks-gateways"):
+            # Mounted the first time it is asked for: a table fewer for the dashboard to style at start-up.
+            await switcher.mount(GatewayTable(id="uplinks-gateways"))
         switcher.current = "uplinks-feed" if showing else "uplinks-gateways"
         table = self.query_one(GatewayTable)
         table.gateway = None
@@ -101,8 +104,10 @@ class GatewaysView:
 
     def gateway_devices_closed(self) -> bool:
         """``esc`` on a gateway's devices returns to the gateways (True when that is what it did)."""
+        if self.query_one(ContentSwitcher).current != "uplinks-gateways":
+            return False
         table = self.query_one(GatewayTable)
-        if self.query_one(ContentSwitcher).current != "uplinks-gateways" or table.gateway is None:
+        if table.gateway is None:
             return False
         table.gateway = None
         self._refresh_gateways()

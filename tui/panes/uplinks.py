@@ -36,7 +36,6 @@ from services.uplinks.model import Uplink
 from tui.panes import Pane, uplink_gateways
 from tui.panes.uplink_rows import device_rows, feed_line
 from widgets.device_table import DeviceTable
-from widgets.gateway_table import GatewayTable
 from widgets.uplink_detail import UplinkDetail
 from widgets.uplink_feed import ITEM_OVERHEAD, UplinkFeedView
 
@@ -119,8 +118,7 @@ class UplinksPane(uplink_gateways.GatewaysView, Pane):
                 sizer=uplink_bytes,
                 id="uplinks-feed",
             )
-            yield DeviceTable(id="uplinks-devices")
-            yield GatewayTable(id="uplinks-gateways")
+            yield DeviceTable(id="uplinks-devices")  # the gateways' table is mounted when first asked for (g)
             yield UplinkDetail(id="uplinks-detail")
             yield Static("", id="uplinks-message")
 
