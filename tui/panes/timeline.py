@@ -39,9 +39,10 @@ class TimelinePane(RefreshingPane):
     """
 
     STATUS_ID = "timeline-status"
+    # Not in the footer: the status line names them, and at 80 columns the footer would cut its last key.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("w", "next_range", "Range"),
-        Binding("o", "next_source", "Source"),  # s is Snapshots everywhere
+        Binding("w", "next_range", "Range", show=False),
+        Binding("o", "next_source", "Source", show=False),  # s is Snapshots everywhere
     ]
 
     def __init__(
