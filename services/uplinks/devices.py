@@ -173,10 +173,11 @@ class DeviceTracker:
         dev.last_seen = max(dev.last_seen, when)
         dev.count += 1
         dev.dev_eui = uplink.dev_eui or dev.dev_eui
-        if uplink.best_rssi is not None:
-            dev.rssi.append(uplink.best_rssi)
-        if uplink.best_snr is not None:
-            dev.snr.append(uplink.best_snr)
+        rssi, snr = uplink.best_radio
+        if rssi is not None:
+            dev.rssi.append(rssi)
+        if snr is not None:
+            dev.snr.append(snr)
         if uplink.spreading_factor is not None:
             dev.sf[uplink.spreading_factor] += 1
         for gw in uplink.gateways:

@@ -75,20 +75,23 @@ class Uplink(msgspec.Struct, frozen=True, gc=False):
         return not self.problems
 
     @property
-    def best_rssi(self) -> float | None:
-        best = None
+    def best_radio(self) -> tuple[float | None, float | None]:
+        """The best RSSI and the best SNR any gateway measured (each ``None`` when none did), in one pass."""
+        rssi = snr = None
         for g in self.gateways:
-            if g.rssi is not None and (best is None or g.rssi > best):
-                best = g.rssi
-        return best
+            if g.rssi is not None and (rssi is None or g.rssi > rssi):
+                rssi = g.rssi
+            if g.snr is not None and (snr is None or g.snr > snr):
+                snr = g.snr
+        return rssi, snr
+
+    @property
+    def best_rssi(self) -> float | None:
+        return self.best_radio[0]
 
     @property
     def best_snr(self) -> float | None:
-        best = None
-        for g in self.gateways:
-            if g.snr is not None and (best is None or g.snr > best):
-                best = g.snr
-        return best
+        return self.best_radio[1]
 
     @property
     def timestamp(self) -> float:

@@ -29,6 +29,7 @@ def feed_line(entry: tuple[Uplink, Observation]) -> FeedLine:
         if uplink.decoded_payload
         else (uplink.problems[0] if uplink.problems else uplink.frm_payload[:40])
     )
+    rssi, snr = uplink.best_radio
     return FeedLine(
         time=when,
         application=uplink.application_id,
@@ -38,8 +39,8 @@ def feed_line(entry: tuple[Uplink, Observation]) -> FeedLine:
         port="" if uplink.f_port is None else str(uplink.f_port),
         radio=f"SF{uplink.spreading_factor}/{(uplink.bandwidth or 0) // 1000}" if uplink.spreading_factor else "",
         mhz=f"{uplink.frequency / 1e6:.1f}" if uplink.frequency else "",
-        rssi="" if uplink.best_rssi is None else f"{uplink.best_rssi:.0f}",
-        snr="" if uplink.best_snr is None else f"{uplink.best_snr:.1f}",
+        rssi="" if rssi is None else f"{rssi:.0f}",
+        snr="" if snr is None else f"{snr:.1f}",
         gateways=str(len(uplink.gateways)),
         summary=summary,
         kind=kind,
