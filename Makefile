@@ -10,6 +10,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m compileall -q tui widgets services sandbox  # an editable install is not precompiled
 	touch $(STAMP)
 
 demo: $(STAMP)  ## the console on the simulated deployment
