@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import sys
 import tempfile
 import time
@@ -68,6 +69,7 @@ async def measure(seconds: float, rate: float, up: float, down: float) -> None:
             while_down = part.dropped_while_down - down0
     finally:
         await part.stop()
+        shutil.rmtree(work, ignore_errors=True)
     reconnects = sum(c.reconnects for c in status.connections)
     lost_up = max(0, published - len(seen))
     outages = max(1, reconnects)

@@ -104,7 +104,10 @@ async def fleet_figures(stacks: int) -> None:
 
     os.environ[FLEET_STACKS_ENV] = str(stacks)
     started = time.perf_counter()
-    with SandboxProcess(scenarios=["fleet"], workdir=Path(tempfile.mkdtemp(prefix="bench-fleet-"))) as sandbox:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-fleet-") as tmp,
+        SandboxProcess(scenarios=["fleet"], workdir=Path(tmp)) as sandbox,
+    ):
         print(f"sandbox with {stacks} stacks up in {time.perf_counter() - started:.1f} s")
         for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
             os.environ.pop(key, None)

@@ -42,7 +42,12 @@ async def timed(make: object, runs: int) -> float:
 
 
 async def main() -> None:
-    async with health_peers(Path(tempfile.mkdtemp(prefix="bench-health-"))) as peers:
+    with tempfile.TemporaryDirectory(prefix="bench-health-") as tmp:
+        await _measure(Path(tmp))
+
+
+async def _measure(work: Path) -> None:
+    async with health_peers(work) as peers:
         profile, stack = peers.profile, peers.stack
         await health.run_checks(profile, stack=stack)  # warm imports and caches
         one_by_one = await timed(lambda: sequential(profile, stack), RUNS)

@@ -31,6 +31,7 @@ import asyncio
 import os
 import re
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
@@ -320,6 +321,7 @@ def main() -> int:
     finally:
         sandbox.terminate()
         sandbox.wait(10)
+        shutil.rmtree(workdir, ignore_errors=True)  # the sandbox's keys and journal files
     bare = (bare_before + bare_after) / 2
     lat = sorted(1000 * x for x in tui["latency"])
     floor = sorted(1000 * x for x in tui["capture_floor"])

@@ -432,6 +432,7 @@ def main() -> int:
         f"{tui['tracked']:,} objects tracked at the end"
     )
     print(f"TUI young GC passes       {tui['gc_young_count']}, longest {[round(x) for x in tui['gc_young_ms']]} ms")
+    shutil.rmtree(work, ignore_errors=True)  # certificates, keys and the run's files
     return 0
 
 
