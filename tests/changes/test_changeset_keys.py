@@ -8,6 +8,7 @@ from textual.widgets import Button, Input
 from sandbox.core import Sandbox
 from screenshots.changeset_shots import ChangeSetHost, press, wait_until
 from services.core.aws import AwsClients
+from tests.changes.test_changeset_screen import at_parameters
 from tui.screens.changeset import ChangeSetScreen
 from tui.screens.leave_changeset import LeaveChangeSetScreen
 from widgets.changes_form import ParameterForm
@@ -48,11 +49,7 @@ async def test_a_no_echo_field_takes_no_typed_text_unless_chosen(sb: Sandbox) ->
     assert sb.profile is not None
     app = ChangeSetHost(sb.profile)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, ChangeSetScreen))
-        screen = app.screen
-        assert isinstance(screen, ChangeSetScreen)
-        await press(pilot, "#to-params")
-        await wait_until(pilot, lambda: bool(screen.query(ParameterForm)) and screen.step == 2)
+        screen = await at_parameters(pilot, app)
         password = screen.query_one("#value-DatabasePassword", Input)
         # Tab through every field typing as it goes: the hidden field is never a target.
         for _ in range(60):
@@ -77,11 +74,7 @@ async def test_q_with_a_created_change_set_asks_and_the_default_deletes_it(sb: S
     assert sb.profile is not None
     app = ChangeSetHost(sb.profile)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, ChangeSetScreen))
-        screen = app.screen
-        assert isinstance(screen, ChangeSetScreen)
-        await press(pilot, "#to-params")
-        await wait_until(pilot, lambda: bool(screen.query(ParameterForm)) and screen.step == 2)
+        screen = await at_parameters(pilot, app)
         screen.query_one("#value-DatabaseName", Input).value = "replaced_db"
         await press(pilot, "#to-review")
         await wait_until(pilot, lambda: screen.step == 3, timeout=60)

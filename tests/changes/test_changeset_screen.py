@@ -51,13 +51,19 @@ async def test_the_six_steps_end_to_end_with_screenshots(sb: Sandbox, tmp_path: 
     assert ("override_snapshot_guard", "ok") in outcomes and outcomes[-1] == ("execute_change_set", "ok")
 
 
-async def rename_and_review(pilot, app: ChangeSetHost) -> ChangeSetScreen:  # type: ignore[no-untyped-def]
-    """Steps 1–3 of the screen: parameters, InstanceName changed, the change set under review."""
+async def at_parameters(pilot, app: ChangeSetHost) -> ChangeSetScreen:  # type: ignore[no-untyped-def]
+    """Steps 1–2 of the screen: opened, then its parameters loaded and shown."""
     await wait_until(pilot, lambda: isinstance(app.screen, ChangeSetScreen))
     screen = app.screen
     assert isinstance(screen, ChangeSetScreen)
     await press(pilot, "#to-params")
     await wait_until(pilot, lambda: bool(screen.query(ParameterForm)) and screen.step == 2)
+    return screen
+
+
+async def rename_and_review(pilot, app: ChangeSetHost) -> ChangeSetScreen:  # type: ignore[no-untyped-def]
+    """Steps 1–3 of the screen: parameters, InstanceName changed, the change set under review."""
+    screen = await at_parameters(pilot, app)
     screen.query_one("#value-InstanceName", Input).value = "renamed"
     await press(pilot, "#to-review")
     await wait_until(pilot, lambda: screen.step == 3)
@@ -109,10 +115,7 @@ async def test_read_only_refuses_to_create_and_says_so(sb: Sandbox) -> None:
     assert sb.profile is not None
     app = ChangeSetHost(sb.profile, read_only=True)
     async with app.run_test(size=(110, 36)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, ChangeSetScreen))
-        screen = app.screen
-        await press(pilot, "#to-params")
-        await wait_until(pilot, lambda: bool(screen.query(ParameterForm)))
+        screen = await at_parameters(pilot, app)
         screen.query_one("#value-InstanceName", Input).value = "renamed"
         await press(pilot, "#to-review")
         status = screen.query_one("#status", Static)
