@@ -6,29 +6,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from textual.app import App, ComposeResult
 
 from sandbox.core import SandboxContext
 from sandbox.ssh import SshPart, profile_for
-from services.core.config import Profile
 from services.journal.parse import JournalParser
-from tests.journal.test_journal_view import _stack, _until
+from tests.journal.test_journal_view import PaneApp, _stack, _until
 from tui.panes.journal import JournalPane
 from widgets.journal_view import JournalView
-
-
-class LatePaneApp(App[None]):
-    """The pane before the stack (and so the host) is known: no entry has arrived yet."""
-
-    def __init__(self, profile: Profile) -> None:
-        super().__init__()
-        self.profile = profile
-
-    def compose(self) -> ComposeResult:
-        yield JournalPane(self.profile, id="journal")
-
-    def on_mount(self) -> None:
-        self.query_one(JournalView).focus()
 
 
 @pytest.fixture
@@ -49,7 +33,7 @@ async def test_capital_e_before_any_data_waits_then_lands_on_the_newest_error(pa
     # The host comes from the stack's PublicIP here: nothing streams before the stack is loaded.
     profile = replace(profile, ssh=replace(profile.ssh, host=""))
     stack = replace(_stack(), outputs={"PublicIP": "127.0.0.1"})
-    app = LatePaneApp(profile)
+    app = PaneApp(profile, stack_known=False)
     async with app.run_test(size=(100, 30)) as pilot:
         view = app.query_one(JournalView)
         await pilot.press("E")
@@ -61,7 +45,7 @@ async def test_capital_e_before_any_data_waits_then_lands_on_the_newest_error(pa
 
 
 async def test_e_from_the_live_tail_goes_to_the_newest_error_then_back_and_never_wraps(part: SshPart) -> None:
-    app = LatePaneApp(profile_for(part))
+    app = PaneApp(profile_for(part), stack_known=False)
     async with app.run_test(size=(100, 30)) as pilot:
         view = app.query_one(JournalView)
         app.query_one(JournalPane).stack_loaded(_stack())

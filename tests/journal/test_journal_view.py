@@ -30,15 +30,19 @@ def _stack() -> Stack:
 
 
 class PaneApp(App[None]):
-    def __init__(self, profile: Profile) -> None:
+    """The Journal pane alone; ``stack_known=False``: before the stack (and so the host) is known."""
+
+    def __init__(self, profile: Profile, *, stack_known: bool = True) -> None:
         super().__init__()
         self.profile = profile
+        self.stack_known = stack_known
 
     def compose(self) -> ComposeResult:
         yield JournalPane(self.profile, id="journal")
 
     def on_mount(self) -> None:
-        self.query_one(JournalPane).stack_loaded(_stack())
+        if self.stack_known:
+            self.query_one(JournalPane).stack_loaded(_stack())
         self.query_one(JournalView).focus()
 
 
