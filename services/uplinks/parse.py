@@ -35,7 +35,6 @@ def parse_message(topic: str, payload: bytes | str, arrived: float | None = None
 
 def read_lenient(topic: str, payload: bytes | str, arrived: float) -> Uplink:
     """The lenient reader alone: whatever the message holds, read field by field, each problem named."""
-    when = arrived
     text, binary = _decode_text(payload)
     problems: list[str] = []
     if binary:
@@ -56,7 +55,7 @@ def read_lenient(topic: str, payload: bytes | str, arrived: float) -> Uplink:
         topic = str(document["topic"]) if isinstance(document.get("topic"), str) else topic
         inner = document.get("payload")
         if isinstance(inner, str):  # exported with format "string"
-            return read_lenient(topic, inner, when)
+            return read_lenient(topic, inner, arrived)
         document = inner
         envelope = True
     if document is None and not problems:
@@ -65,11 +64,11 @@ def read_lenient(topic: str, payload: bytes | str, arrived: float) -> Uplink:
         problems.append(f"JSON {type(document).__name__} instead of an ApplicationUp object")
         document = None if not isinstance(document, (list, str, int, float, bool)) else document
     if isinstance(document, dict):
-        return _from_application_up(topic, when, document, problems, raw, envelope)
+        return _from_application_up(topic, arrived, document, problems, raw, envelope)
     app, device = topic_ids(topic)
     return Uplink(
         topic=topic,
-        arrived=when,
+        arrived=arrived,
         application_id=app,
         device_id=device,
         problems=tuple(problems),
