@@ -92,6 +92,24 @@ async def test_tabs_switch_with_number_keys(aws_env: RunningSandbox) -> None:
         assert tabs.active == "tab-metrics"
 
 
+
+async def test_tab_keys_typed_in_one_burst_end_where_the_last_one_says(aws_env: RunningSandbox) -> None:
+    """``2 v 1 E`` as one burst: the devices view's focus must not pull the Uplinks tab back afterwards."""
+    from textual import events
+    from textual.widgets import TabbedContent
+
+    app = TtesConsoleApp(aws_env.profile())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: bool(app.screen.query(TabbedContent)))
+        tabs = app.screen.query_one(TabbedContent)
+        for key in "2v1E":
+            app.post_message(events.Key(key, key))  # all queued before the first is handled
+        await wait_for(pilot, lambda: tabs.active == "tab-journal")
+        for _ in range(10):
+            await pilot.pause(0.05)
+        assert tabs.active == "tab-journal"
+        assert app.focused is not None and "journal" in [w.id for w in app.focused.ancestors_with_self]
+
 # --- widgets with fixed data: SVG snapshots ------------------------------------------------
 
 FIXED = StackSummaryData(

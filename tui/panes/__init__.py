@@ -45,10 +45,15 @@ class Pane(ShowsWorkerFailures, Vertical):
         self.add_class("-failed")
 
     def focus_content(self) -> None:
-        """Give the keyboard to the pane's first focusable widget (its view, its list)."""
+        """Give the keyboard to the pane's first focusable widget (its view, its list), now.
+
+        Now and not after the queue (``Widget.focus``): keys typed in a burst run before a deferred
+        focus would, and focusing a widget in a tab the operator has already left switches back to
+        it. The focus chain holds only what is shown, so a pane in a hidden tab takes nothing.
+        """
         for widget in self.screen.focus_chain:
             if self in widget.ancestors:
-                widget.focus()
+                self.screen.set_focus(widget)
                 return
 
 

@@ -337,7 +337,7 @@ class UplinksPane(uplink_gateways.GatewaysView, Pane):
         """The devices view (not a toggle: the dashboard's ``v`` always lands here)."""
         if self.query_one(ContentSwitcher).current != "uplinks-devices":
             self.action_toggle_devices()
-        self.query_one(DeviceTable).focus()
+        self.screen.set_focus(self.query_one(DeviceTable))  # now: see Pane.focus_content
 
     def action_back(self) -> None:
         field = self.query_one("#uplinks-filter", Input)

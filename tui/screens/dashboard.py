@@ -137,7 +137,7 @@ class DashboardScreen(ShowsWorkerFailures, Screen[None]):
 
         self.action_show_tab("journal")
         for pane in self.query(JournalPane):
-            pane.view.focus()
+            self.set_focus(pane.view)  # now: see Pane.focus_content
             pane.view.action_newest_error()
 
     def action_devices(self) -> None:
