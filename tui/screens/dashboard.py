@@ -41,7 +41,7 @@ class DashboardBody(Vertical):
 
     def compose(self) -> ComposeResult:
         # Imported here, after the first frame: these modules and their CSS cost start-up time.
-        from textual.widgets import TabbedContent, TabPane
+        from textual.widgets import TabPane
 
         from tui.panes.events import EventsPane
         from tui.panes.health import HealthPane
@@ -50,6 +50,7 @@ class DashboardBody(Vertical):
         from tui.panes.stack import StackPane
         from tui.panes.timeline import TimelinePane
         from tui.panes.uplinks import UplinksPane
+        from widgets.tabbed_content import KeyedTabbedContent
 
         profile, read_only = self.profile, self.read_only
         with Horizontal(id="top"):
@@ -59,7 +60,7 @@ class DashboardBody(Vertical):
             health = HealthPane(profile, read_only=read_only, id="health")
             health.border_title = "Health"
             yield health
-        with TabbedContent(id="lower", initial=INITIAL_TAB):
+        with KeyedTabbedContent(id="lower", initial=INITIAL_TAB):
             # The number key of each tab is in its label (5 is kept for the Timeline tab).
             with TabPane("1 Journal", id="tab-journal"):
                 yield JournalPane(profile, read_only=read_only, id="journal")
