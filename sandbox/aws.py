@@ -55,7 +55,7 @@ class AwsPart:
         await asyncio.to_thread(self._start_blocking, ctx)
 
     def _start_blocking(self, ctx: SandboxContext) -> None:
-        from moto.server import DomainDispatcherApplication, create_backend_app
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
         from werkzeug.serving import make_server
 
         from sandbox.changesets import install_change_set_fidelity
@@ -94,21 +94,9 @@ class AwsPart:
         return {}
 
 
-def _client(ctx: SandboxContext, service: str, **creds: str) -> Any:
-    import boto3
-
-    return boto3.client(
-        service,
-        endpoint_url=ctx.endpoint_url,
-        region_name=ctx.region,
-        aws_access_key_id=creds.get("key", "sandbox-setup"),
-        aws_secret_access_key=creds.get("secret", "sandbox-setup"),
-    )
-
-
 def deploy(ctx: SandboxContext) -> None:
     """Create the operator's credentials and the stack, and check its outputs."""
-    iam = _client(ctx, "iam")
+    iam = ctx.aws_client("iam")
     iam.create_user(UserName=OPERATOR)
     read_only = ctx.scenario("read-only-iam")
     iam.put_user_policy(
@@ -121,7 +109,7 @@ def deploy(ctx: SandboxContext) -> None:
 
     # No EC2 key pair is created: the template takes its name as a string, and loading the EC2
     # client's model would add ~0.4 s to every start.
-    cfn = _client(ctx, "cloudformation")
+    cfn = ctx.aws_client("cloudformation")
     params = dict(STACK_PARAMETERS, Domain=ctx.domain)
     if ctx.scenario("ssh-blocked"):
         from sandbox.context import BLOCKED_SSH_RANGE
@@ -195,7 +183,7 @@ def fix_elastic_ip(address: str) -> None:
     """Allocate the stack's Elastic IP from the documentation range, the same on every run."""
     from moto.ec2.models import elastic_ip_addresses
 
-    elastic_ip_addresses.random_ip = lambda: address
+    elastic_ip_addresses.random_ip = lambda: address  # type: ignore[attr-defined]  # moto imports it, not defines it
 
 
 _registered = False
@@ -224,7 +212,7 @@ def register_elasticache_model() -> None:
             return attr in ("PrimaryEndPoint.Address", "PrimaryEndPoint.Port")
 
         @classmethod
-        def create_from_cloudformation_json(  # type: ignore[override]
+        def create_from_cloudformation_json(
             cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
         ) -> Any:
             props = cloudformation_json.get("Properties", {})
@@ -244,12 +232,12 @@ def register_elasticache_model() -> None:
                 "tags": [],
             }
             params = inspect.signature(backend.create_replication_group).parameters
-            kwargs = {name: given.get(name) for name in params}
+            kwargs: dict[str, Any] = {name: given.get(name) for name in params}
             group = backend.create_replication_group(**kwargs)
             return _as_cfn_resource(group, group_id)
 
         @classmethod
-        def update_from_cloudformation_json(  # type: ignore[override]
+        def update_from_cloudformation_json(
             cls,
             original_resource: Any,
             new_resource_name: str,
@@ -260,7 +248,7 @@ def register_elasticache_model() -> None:
             return original_resource
 
         @classmethod
-        def delete_from_cloudformation_json(  # type: ignore[override]
+        def delete_from_cloudformation_json(
             cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
         ) -> None:
             backend = elasticache_backends[account_id][region_name]

@@ -42,6 +42,20 @@ class SandboxContext:
     def scenario(self, name: str) -> bool:
         return name in self.scenarios
 
+    def aws_client(self, service: str, region: str | None = None, *, as_operator: bool = False) -> Any:
+        """A boto3 client of the sandbox's moto server: set-up credentials, or the operator's."""
+        import boto3
+
+        creds = self.environ if as_operator else {}
+        make: Any = boto3.client  # the service is a run-time name, which boto3-stubs' overloads refuse
+        return make(
+            service,
+            endpoint_url=self.endpoint_url,
+            region_name=region or self.region,
+            aws_access_key_id=creds.get("AWS_ACCESS_KEY_ID", "sandbox-setup"),
+            aws_secret_access_key=creds.get("AWS_SECRET_ACCESS_KEY", "sandbox-setup"),
+        )
+
     def sandbox_ca(self) -> Any:
         """The sandbox's certificate authority (trustme), written to ``ca.pem`` once."""
         if self.ca is None:

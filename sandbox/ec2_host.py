@@ -129,4 +129,4 @@ def _install(ctx: SandboxContext, impaired: bool) -> None:
     Instance.system_status = property(status)  # type: ignore[method-assign,assignment]
     Instance.events = property(events)  # type: ignore[attr-defined]
     text = CONSOLE_OK + (CONSOLE_IMPAIRED_TAIL if impaired else "")
-    general.SAMPLE_CONSOLE_OUTPUT = text  # type: ignore[attr-defined]
+    general.SAMPLE_CONSOLE_OUTPUT = text

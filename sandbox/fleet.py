@@ -88,18 +88,6 @@ def fleet_stacks(scenarios: frozenset[str], environ: dict[str, str] | None = Non
     ]
 
 
-def _client(ctx: SandboxContext, service: str, region: str) -> Any:
-    import boto3
-
-    return boto3.client(
-        service,
-        endpoint_url=ctx.endpoint_url,
-        region_name=region,
-        aws_access_key_id="sandbox-setup",
-        aws_secret_access_key="sandbox-setup",
-    )
-
-
 def deploy_fleet(ctx: SandboxContext) -> None:
     """Create the extra stacks (and the unrelated one) and put them in their states."""
     from sandbox.aws import STACK_PARAMETERS, fix_elastic_ip, template_body
@@ -109,7 +97,7 @@ def deploy_fleet(ctx: SandboxContext) -> None:
     clients: dict[str, Any] = {}
     try:
         for stack in ctx.fleet:
-            cfn = clients.setdefault(stack.region, _client(ctx, "cloudformation", stack.region))
+            cfn = clients.setdefault(stack.region, ctx.aws_client("cloudformation", stack.region))
             fix_elastic_ip(stack.public_ip)
             params = dict(STACK_PARAMETERS, Domain=stack.domain, NetworkTitle=f"TTES {stack.name}")
             cfn.create_stack(
@@ -124,7 +112,7 @@ def deploy_fleet(ctx: SandboxContext) -> None:
     finally:
         fix_elastic_ip(ctx.public_ip)
     if not os.environ.get(FLEET_STACKS_ENV):
-        _client(ctx, "cloudformation", UNRELATED_REGION).create_stack(
+        ctx.aws_client("cloudformation", UNRELATED_REGION).create_stack(
             StackName=UNRELATED_STACK,
             TemplateBody=UNRELATED_TEMPLATE,
             Parameters=[{"ParameterKey": "Domain", "ParameterValue": "billing.example.test"}],
@@ -141,7 +129,8 @@ def _roll_back(account: str, stack: FleetStack) -> None:
     fake._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason=f"The following resource(s) failed to update: [Instance]. {reason}")
     fake._add_stack_event("UPDATE_ROLLBACK_COMPLETE")
     fake.status = "UPDATE_ROLLBACK_COMPLETE"
-    fake.status_reason = "The following resource(s) failed to update: [Instance]."
+    # moto's Stack has no such attribute, but its serializer reads one as StackStatusReason.
+    fake.status_reason = "The following resource(s) failed to update: [Instance]."  # type: ignore[attr-defined]
 
 
 def _history(ctx: SandboxContext, rate: float, region: str, stopped: bool) -> None:
@@ -149,7 +138,7 @@ def _history(ctx: SandboxContext, rate: float, region: str, stopped: bool) -> No
 
     now = time.time()
     data = history(rate, now - STOPPED_SECONDS if stopped else now)
-    client = _client(ctx, "cloudwatch", region)
+    client = ctx.aws_client("cloudwatch", region)
     for i in range(0, len(data), 500):
         client.put_metric_data(Namespace=NAMESPACE, MetricData=data[i : i + 500])
 
@@ -182,7 +171,7 @@ class FleetPart:
                     sent = rate * LIVE_INTERVAL
                     data = [_datum("PublishIn.Success", time.time(), sent), _datum("PublishOut.Success", time.time(), sent)]
                     await asyncio.to_thread(
-                        _client(ctx, "cloudwatch", region).put_metric_data, Namespace=NAMESPACE, MetricData=data
+                        ctx.aws_client("cloudwatch", region).put_metric_data, Namespace=NAMESPACE, MetricData=data
                     )
 
     async def stop(self) -> None:

@@ -55,7 +55,7 @@ def session_expiry() -> int:
         return SESSION_EXPIRY_SECONDS
 
 
-class ClientCertificateAuth(BaseAuthPlugin):
+class ClientCertificateAuth(BaseAuthPlugin):  # type: ignore[misc]  # amqtt ships no type information
     """Refuse TLS sessions without a client certificate on listeners that trust a client CA."""
 
     @dataclass
@@ -204,11 +204,15 @@ class MqttPart:
         if old is not None:  # its sessions wait for close handshakes that will never come: not our problem now
             closing = asyncio.create_task(self._shutdown_quietly(old))
             self._closing.append(closing)
-            closing.add_done_callback(lambda task: task in self._closing and self._closing.remove(task))
+            closing.add_done_callback(self._forget_closing)
         await asyncio.sleep(self.flaky_down)
         await self._start_broker()
         for relay in self._relays:
             relay.accepting = True
+
+    def _forget_closing(self, task: asyncio.Task[None]) -> None:
+        if task in self._closing:
+            self._closing.remove(task)
 
     @staticmethod
     async def _shutdown_quietly(broker: Any) -> None:

@@ -38,7 +38,7 @@ def _fraction(obj: Any) -> float:
     duration = obj.__dict__.get("_sandbox_duration", 0.0)
     if started is None or duration <= 0:
         return 1.0
-    return min(1.0, (time.monotonic() - started) / duration)
+    return min(1.0, float((time.monotonic() - started) / duration))
 
 
 def _busy(kind: str, database_id: str) -> bool:

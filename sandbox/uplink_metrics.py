@@ -24,18 +24,6 @@ LIVE_INTERVAL = 60.0
 log = logging.getLogger("sandbox.mqtt")
 
 
-def _client(ctx: SandboxContext) -> Any:
-    import boto3
-
-    return boto3.client(
-        "cloudwatch",
-        endpoint_url=ctx.endpoint_url,
-        region_name=ctx.region,
-        aws_access_key_id=ctx.environ.get("AWS_ACCESS_KEY_ID", "sandbox-setup"),
-        aws_secret_access_key=ctx.environ.get("AWS_SECRET_ACCESS_KEY", "sandbox-setup"),
-    )
-
-
 def _datum(name: str, when: float, value: float) -> dict[str, Any]:
     return {
         "MetricName": name,
@@ -70,7 +58,7 @@ def history(rate: float, now: float, seed: int = 5, halved_from: float | None = 
 
 
 def put(ctx: SandboxContext, data: list[dict[str, Any]]) -> None:
-    client = _client(ctx)
+    client = ctx.aws_client("cloudwatch", as_operator=True)
     for i in range(0, len(data), 500):
         client.put_metric_data(Namespace=NAMESPACE, MetricData=data[i : i + 500])
 

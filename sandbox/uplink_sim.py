@@ -267,4 +267,4 @@ def airtime(payload_len: int, sf: int, bandwidth: int = 125_000) -> float:
     t_sym = (2**sf) / bandwidth
     low_dr = 1 if sf >= 11 else 0
     n = 8 + max(math.ceil((8 * (payload_len + 13) - 4 * sf + 28 + 16) / (4 * (sf - 2 * low_dr))) * 5, 0)
-    return (8 + 4.25) * t_sym + n * t_sym
+    return float((8 + 4.25) * t_sym + n * t_sym)

@@ -111,7 +111,7 @@ class WebPart:
             if chosen is not None:
                 sock.context = chosen
 
-        default.sni_callback = choose  # type: ignore[assignment]
+        default.sni_callback = choose
 
     async def _serve_https(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await self._serve(reader, writer, self._https_answer)

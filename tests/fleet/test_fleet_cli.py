@@ -40,6 +40,7 @@ def test_fleet_json_has_every_stack_with_status_and_health(fleet: RunningSandbox
     assert all(r["account"] == "123456789012" and r["error"] is None for r in rows.values())
     staging = rows["ttes-staging"]
     assert staging["status"] == "UPDATE_ROLLBACK_COMPLETE"
+    assert staging["status_reason"] == "The following resource(s) failed to update: [Instance]."
     assert staging["health"] == "critical" and staging["checks"]["stack"]["status"] == "critical"
     us = rows["ttes-us"]
     assert us["health"] == "warn" and us["checks"]["tls"]["status"] == "warn"
