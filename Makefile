@@ -21,7 +21,7 @@ test: $(STAMP)  ## the whole test suite (the end-to-end tier runs where Debian's
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy services
+	$(BIN)/mypy services widgets tui
 
 bench: $(STAMP)  ## benchmarks: figures next to same-run baselines
 	@for b in bench/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

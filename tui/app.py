@@ -156,9 +156,10 @@ class TtesConsoleApp(ShowsWorkerFailures, FleetNavigation):
 
         for screen in reversed(self.screen_stack):
             if isinstance(screen, ChangeSetScreen) and screen.owned_change_set() is not None:
-                while self.screen is not screen:
+                owner: ChangeSetScreen = screen
+                while self.screen is not owner:
                     self.pop_screen()
-                screen.action_quit_asking()
+                owner.action_quit_asking()
                 return
         self.exit()
 

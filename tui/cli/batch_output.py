@@ -6,6 +6,7 @@ a reader such as ``head`` sees each batch as soon as it is complete.
 
 from __future__ import annotations
 
+import io
 import sys
 from typing import TextIO
 
@@ -13,7 +14,7 @@ from typing import TextIO
 class BatchOutput:
     """Lines queued with :meth:`add` and written by :meth:`flush`; ``done`` once ``count`` lines were queued."""
 
-    def __init__(self, count: int | None, out: TextIO | None = None) -> None:
+    def __init__(self, count: int | None, out: TextIO | io.TextIOBase | None = None) -> None:
         self.count = count
         self.out = out or sys.stdout
         self.printed = 0

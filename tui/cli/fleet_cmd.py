@@ -20,7 +20,7 @@ import os
 import sys
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from services.core.config import Profile, default_config_path, load_profile
@@ -86,9 +86,7 @@ def plain_line(row: FleetRow, now: datetime) -> str:
     )
 
 
-def _delta(seconds: float | None) -> object:
-    from datetime import timedelta
-
+def _delta(seconds: float | None) -> timedelta | None:
     return None if seconds is None else timedelta(seconds=seconds)
 
 

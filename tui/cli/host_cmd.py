@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from services.core.errors import AuthFailed, Unreachable
@@ -89,7 +90,7 @@ def _print_file(host_file: HostFile, as_json: bool) -> int:
     return 0
 
 
-def _step_printer(as_json: bool) -> object:
+def _step_printer(as_json: bool) -> Callable[[RestartStep], None]:
     def show(step: RestartStep) -> None:
         if as_json:
             print(json.dumps(step.as_json(), ensure_ascii=False), flush=True)

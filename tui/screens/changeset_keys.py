@@ -8,6 +8,8 @@ value applies. ``k``, ``esc`` and ``q`` (leaving) are in :mod:`tui.screens.chang
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from textual import events
 from textual.widgets import Input
 
@@ -19,6 +21,15 @@ class ChangeSetKeys:
 
     typeahead: list[events.Key] | None
     step: int
+
+    if TYPE_CHECKING:  # provided by the screen this is mixed into
+        query: Any
+        query_one: Any
+        set_focus: Any
+
+        def set_status(self, text: str, kind: str = "") -> None: ...
+        def to_params(self) -> None: ...
+        def to_review(self) -> None: ...
 
     # --- keys of the parameter form ----------------------------------------------------------
 

@@ -70,7 +70,8 @@ class StartingScreen(Screen[None]):
         except ConsoleError as exc:
             self.app.call_from_thread(self._failed, str(exc))
             return
-        self.app.call_from_thread(self._ready, profile)
+        # mypy solves Textual's ``Callable[..., T | Awaitable[T]]`` for a coroutine as T = Never.
+        self.app.call_from_thread(self._ready, profile)  # type: ignore[arg-type]
 
     def _failed(self, sentence: str) -> None:
         wait = self.query_one("#starting-wait", Static)
