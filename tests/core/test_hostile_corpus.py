@@ -276,10 +276,11 @@ async def show(
     *,
     screen: Screen[Any] | None = None,
     expect: Iterable[str] = EVERYTHING,
+    size: tuple[int, int] = (240, 60),
 ) -> None:
     """Draw ``widget`` (or ``screen``) filled with the corpus; assert what it draws is safe."""
     app = Host(widget)
-    async with app.run_test(size=(240, 60)) as pilot:
+    async with app.run_test(size=size) as pilot:
         fill(app)
         if screen is not None:
             await app.push_screen(screen)
@@ -338,7 +339,8 @@ async def test_stack_summary_and_events() -> None:
     summary = StackSummary()
     await show(summary, lambda app: summary.show(summary_data(hostile_stack())))
     table = EventTable()
-    await show(table, lambda app: table.add_events(event_rows([hostile_event()])))
+    # Wide enough for the reason column, after the others, to hold the whole escaped corpus.
+    await show(table, lambda app: table.add_events(event_rows([hostile_event()])), size=(280, 60))
 
 
 def test_the_corpus_is_hostile() -> None:
