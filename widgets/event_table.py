@@ -52,10 +52,10 @@ class EventTable(DataTable[Text]):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
         self._rows: dict[str, EventRow] = {}  # insertion-ordered, by event id
-        self._widths: tuple[int, int, int, int] | None = None
+        self._widths = self.NARROW_WIDTHS  # until the first resize says the table is wide
 
     def on_mount(self) -> None:
-        self._lay_out(self.NARROW_WIDTHS)
+        self._lay_out(self._widths)
 
     def on_resize(self) -> None:
         widths = self.WIDE_WIDTHS if self.size.width >= self.WIDE else self.NARROW_WIDTHS
@@ -98,7 +98,7 @@ class EventTable(DataTable[Text]):
     def _add_row(self, event: EventRow) -> None:
         style = self.get_component_rich_style(f"event-table--{status_class(event.status, resource=True)}", partial=True)
         status = safe_text(event.status)
-        room = (self._widths or self.NARROW_WIDTHS)[1] - 2  # after the mark and its space
+        room = self._widths[1] - 2  # after the mark and its space
         if len(status) > room:
             status = status[: room - 1] + "…"
         self.add_row(
